@@ -1,0 +1,25 @@
+/**
+ * The table of every declared procedure and event. The client routes by it, the
+ * dispatcher looks procedures up in it, and the wire-table snapshot test guards it.
+ */
+import { ADMIN_PROCEDURES } from './admin.js';
+import { CONNECT_PROCEDURES } from './connect.js';
+import type { EventDecl, ProcedureDecl } from './procedure.js';
+
+export const ALL_PROCEDURES: readonly ProcedureDecl[] = [...CONNECT_PROCEDURES, ...ADMIN_PROCEDURES];
+export const ALL_EVENTS: readonly EventDecl[] = [];
+
+export function indexByNumber<T extends { number: number; name: string }>(items: readonly T[]): Map<number, T> {
+  const byNumber = new Map<number, T>();
+  const names = new Set<string>();
+  for (const item of items) {
+    if (byNumber.has(item.number)) throw new Error(`duplicate wire number ${item.number} (${item.name})`);
+    if (names.has(item.name)) throw new Error(`duplicate name ${item.name}`);
+    byNumber.set(item.number, item);
+    names.add(item.name);
+  }
+  return byNumber;
+}
+
+export const PROCEDURES_BY_NUMBER = indexByNumber(ALL_PROCEDURES);
+export const EVENTS_BY_NUMBER = indexByNumber(ALL_EVENTS);

@@ -1,0 +1,134 @@
+/**
+ * A data stream multiplexed on a message channel, identified by the serial of the
+ * call that opened it. It is a Node Duplex on both ends: writes become STREAM_DATA
+ * frames, `end()` becomes STREAM_FINISH, `destroy(err)` becomes STREAM_ABORT.
+ * Back-pressure is end to end: a full local reader pauses the whole channel.
+ */
+import { Duplex } from 'node:stream';
+import { ErrorCode, ErrorDomain } from '../errors/error-codes.js';
+import { VirError, type WireError } from '../errors/vir-error.js';
+import { MessageType } from '../wire/messages.js';
+import type { MessageChannel } from './message-channel.js';
+
+/** Data frames are cut to this size so that other calls can interleave with a big transfer. */
+export const STREAM_CHUNK_SIZE = 256 * 1024;
+
+export class RpcStream extends Duplex {
+  private remoteFinished = false;
+  private remoteAborted = false;
+  private pausedChannel = false;
+
+  constructor(
+    private readonly channel: MessageChannel,
+    readonly id: number,
+    private readonly onSettled: (stream: RpcStream) => void,
+  ) {
+    super({ allowHalfOpen: true });
+    this.once('close', () => this.onSettled(this));
+  }
+
+  /** Data arrived from the peer. */
+  receiveData(data: Uint8Array): void {
+    if (this.remoteFinished || this.destroyed) return;
+    if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) && !this.pausedChannel) {
+      this.pausedChannel = true;
+      this.channel.pause();
+    }
+  }
+
+  receiveFinish(): void {
+    if (this.remoteFinished) return;
+    this.remoteFinished = true;
+    this.push(null);
+    if (this.writableFinished) this.destroy();
+  }
+
+  receiveAbort(error: WireError): void {
+    this.remoteAborted = true;
+    this.destroy(VirError.fromWire(error));
+  }
+
+  /** The channel died under the stream. */
+  channelClosed(): void {
+    if (!this.destroyed) {
+      this.remoteAborted = true;
+      this.destroy(new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed'));
+    }
+  }
+
+  override _read(): void {
+    if (this.pausedChannel) {
+      this.pausedChannel = false;
+      this.channel.resume();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.sendChunks(chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.channel.send({ type: MessageType.STREAM_FINISH, stream: this.id });
+    callback();
+    if (this.remoteFinished) this.destroy();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.pausedChannel) this.channel.resume();
+    if (error && !this.remoteAborted) {
+      const wire = error instanceof VirError ? error.toWire() : VirError.from(error, ErrorDomain.STREAMS).toWire();
+      this.channel.send({ type: MessageType.STREAM_ABORT, stream: this.id, error: wire });
+    }
+    callback(error);
+  }
+
+  private async sendChunks(chunk: Buffer): Promise<void> {
+    for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_SIZE) {
+      if (this.channel.isClosed) throw new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed');
+      const ok = this.channel.send({
+        type: MessageType.STREAM_DATA,
+        stream: this.id,
+        data: chunk.subarray(offset, offset + STREAM_CHUNK_SIZE),
+      });
+      if (!ok) await this.channel.waitForDrain();
+    }
+  }
+}
+
+/** The streams open on one channel, routed by id. */
+export class StreamTable {
+  private readonly streams = new Map<number, RpcStream>();
+
+  constructor(private readonly channel: MessageChannel) {}
+
+  open(id: number): RpcStream {
+    const stream = new RpcStream(this.channel, id, (s) => {
+      if (this.streams.get(s.id) === s) this.streams.delete(s.id);
+    });
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  get(id: number): RpcStream | undefined {
+    return this.streams.get(id);
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  closeAll(): void {
+    for (const stream of [...this.streams.values()]) stream.channelClosed();
+    this.streams.clear();
+  }
+
+  /** Routes a stream message; returns false when it names no open stream. */
+  route(message: { type: number; stream: number; data?: Uint8Array; error?: WireError }): boolean {
+    const stream = this.streams.get(message.stream);
+    if (!stream) return false;
+    if (message.type === MessageType.STREAM_DATA) stream.receiveData(message.data!);
+    else if (message.type === MessageType.STREAM_FINISH) stream.receiveFinish();
+    else if (message.type === MessageType.STREAM_ABORT) stream.receiveAbort(message.error!);
+    return true;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The messages that travel in frames, and their msgpack encoding. Each message is a
+ * msgpack array whose first element is its type: compact, and cheap to tell apart.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { TransportError } from '../errors/transport-error.js';
+import { isWireError, type WireError } from '../errors/vir-error.js';
+
+/** Message type numbers. Append-only. @since 0.1.0 */
+export const MessageType = {
+  CALL: 0,
+  REPLY: 1,
+  ERROR: 2,
+  EVENT: 3,
+  STREAM_DATA: 4,
+  STREAM_FINISH: 5,
+  STREAM_ABORT: 6,
+  PING: 7,
+  PONG: 8,
+} as const;
+
+export type CallMessage = { type: 0; serial: number; procedure: number; args: unknown };
+export type ReplyMessage = { type: 1; serial: number; result: unknown };
+export type ErrorMessage = { type: 2; serial: number; error: WireError };
+export type EventMessage = { type: 3; callbackId: number; event: number; data: unknown };
+export type StreamDataMessage = { type: 4; stream: number; data: Uint8Array };
+export type StreamFinishMessage = { type: 5; stream: number };
+export type StreamAbortMessage = { type: 6; stream: number; error: WireError };
+export type PingMessage = { type: 7 };
+export type PongMessage = { type: 8 };
+
+export type Message =
+  | CallMessage
+  | ReplyMessage
+  | ErrorMessage
+  | EventMessage
+  | StreamDataMessage
+  | StreamFinishMessage
+  | StreamAbortMessage
+  | PingMessage
+  | PongMessage;
+
+// Plain maps and arrays only: no msgpackr records or extensions, so that any msgpack
+// implementation in any language can speak the protocol.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+export function encodeMessage(message: Message): Buffer {
+  switch (message.type) {
+    case MessageType.CALL:
+      return packr.pack([message.type, message.serial, message.procedure, message.args]);
+    case MessageType.REPLY:
+      return packr.pack([message.type, message.serial, message.result]);
+    case MessageType.ERROR:
+      return packr.pack([message.type, message.serial, message.error]);
+    case MessageType.EVENT:
+      return packr.pack([message.type, message.callbackId, message.event, message.data]);
+    case MessageType.STREAM_DATA:
+      return packr.pack([message.type, message.stream, message.data]);
+    case MessageType.STREAM_FINISH:
+      return packr.pack([message.type, message.stream]);
+    case MessageType.STREAM_ABORT:
+      return packr.pack([message.type, message.stream, message.error]);
+    case MessageType.PING:
+    case MessageType.PONG:
+      return packr.pack([message.type]);
+  }
+}
+
+function protocolError(detail: string): TransportError {
+  return new TransportError('protocol', `malformed message: ${detail}`);
+}
+
+function isSerial(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** Decodes one frame body; throws TransportError('protocol') for anything malformed. */
+export function decodeMessage(body: Buffer): Message {
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(body);
+  } catch (err) {
+    throw protocolError(`undecodable msgpack (${(err as Error).message})`);
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw protocolError('not a non-empty array');
+  const [type, a, b, c] = raw as unknown[];
+  switch (type) {
+    case MessageType.CALL:
+      if (!isSerial(a) || !isSerial(b) || raw.length !== 4) throw protocolError('bad call');
+      return { type, serial: a, procedure: b, args: c };
+    case MessageType.REPLY:
+      if (!isSerial(a) || raw.length !== 3) throw protocolError('bad reply');
+      return { type, serial: a, result: b };
+    case MessageType.ERROR:
+      if (!isSerial(a) || !isWireError(b)) throw protocolError('bad error reply');
+      return { type, serial: a, error: b };
+    case MessageType.EVENT:
+      if (!isSerial(a) || !isSerial(b) || raw.length !== 4) throw protocolError('bad event');
+      return { type, callbackId: a, event: b, data: c };
+    case MessageType.STREAM_DATA:
+      if (!isSerial(a) || !(b instanceof Uint8Array)) throw protocolError('bad stream data');
+      return { type, stream: a, data: b };
+    case MessageType.STREAM_FINISH:
+      if (!isSerial(a)) throw protocolError('bad stream finish');
+      return { type, stream: a };
+    case MessageType.STREAM_ABORT:
+      if (!isSerial(a) || !isWireError(b)) throw protocolError('bad stream abort');
+      return { type, stream: a, error: b };
+    case MessageType.PING:
+    case MessageType.PONG:
+      return { type };
+    default:
+      throw protocolError(`unknown message type ${String(type)}`);
+  }
+}
