@@ -27,7 +27,6 @@
 // Exit code: 0 when nothing failed, 1 otherwise, 2 on a usage error.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,7 +71,10 @@ function workspaces() {
 /** common, client first, then the daemons in workspace order, tools last. */
 function ordered(pkgs) {
   const rank = (p) => (p.short === 'common' ? 0 : p.short === 'client' ? 1 : p.short === 'tools' ? 3 : 2);
-  return pkgs.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p);
+  return pkgs
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 function matches(pkg, filter) {
@@ -91,21 +93,21 @@ function isDir(path) {
 // ---------------------------------------------------------------------------------------
 // uvu
 
-function uvuCommand() {
-  // `npx uvu ...` without npx's start-up cost and registry fallback: the hoisted uvu binary.
-  try {
-    const require = createRequire(join(ROOT, 'package.json'));
-    const bin = join(dirname(require.resolve('uvu/package.json')), 'bin.js');
-    if (existsSync(bin)) return { cmd: process.execPath, args: [bin, ...UVU_ARGS] };
-  } catch {
-    // fall through to npx
+function uvuCommand(pkgDir) {
+  // `npx uvu ...` without npx's start-up cost and registry fallback: the installed uvu binary
+  // (uvu's package.json has no "exports" entry for bin.js, so look for it on disk).
+  const color = process.stdout.isTTY ? [] : ['--no-color'];
+  for (let dir = pkgDir; ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', 'uvu', 'bin.js');
+    if (existsSync(bin)) return { cmd: process.execPath, args: [bin, ...UVU_ARGS, ...color] };
+    if (dir === ROOT || dirname(dir) === dir) break;
   }
-  return { cmd: 'npx', args: ['--no-install', 'uvu', ...UVU_ARGS] };
+  return { cmd: 'npx', args: ['--no-install', 'uvu', ...UVU_ARGS, ...color] };
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
-const SUMMARY = /^[ \t]*Total:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Passed:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Skipped:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Duration:/gm;
+const SUMMARY =
+  /^[ \t]*Total:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Passed:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Skipped:[ \t]+(\d+)[ \t]*\r?\n[ \t]*Duration:/gm;
 
 /** uvu's closing block (the last one in the output), or null. */
 function parseSummary(output) {
@@ -114,6 +116,21 @@ function parseSummary(output) {
   for (const m of text.matchAll(SUMMARY)) last = m;
   if (!last) return null;
   return { total: Number(last[1]), passed: Number(last[2]), skipped: Number(last[3]) };
+}
+
+// uvu ends each finished suite's line of dots with `  (passed / total)`
+const SUITE_DONE = /[ \t]\((\d+) \/ (\d+)\)[ \t]*$/gm;
+
+/** Counts of the suites that finished before a run died without its summary. */
+function parseFinishedSuites(output) {
+  const text = output.replace(ANSI, '');
+  let passed = 0;
+  let failed = 0;
+  for (const m of text.matchAll(SUITE_DONE)) {
+    passed += Number(m[1]);
+    failed += Math.max(0, Number(m[2]) - Number(m[1]));
+  }
+  return { passed, failed };
 }
 
 function groupAlive(pgid) {
@@ -144,7 +161,7 @@ async function endGroup(pgid) {
 
 function runPackage(pkg, limitS) {
   return new Promise((resolveRun) => {
-    const { cmd, args } = uvuCommand();
+    const { cmd, args } = uvuCommand(pkg.abs);
     const child = spawn(cmd, args, {
       cwd: pkg.abs,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -256,9 +273,15 @@ async function main() {
     if (run.leftovers) console.error(`test-all: ${pkg.name}: processes left behind by the tests were terminated`);
 
     if (!summary) {
-      failed += 1;
+      // the crash or timeout itself counts as 1 failed; suites that finished before it still count
+      const partial = parseFinishedSuites(run.output);
+      passed += partial.passed;
+      failed += partial.failed + 1;
       const why = run.timedOut ? `timed out after ${Math.round(limitS)} s` : `crashed (${how})`;
-      rows.push([pkg.name, `FAILED: ${why}, no uvu summary (${secs} s)`]);
+      rows.push([
+        pkg.name,
+        `FAILED: ${why}, no uvu summary; finished suites: ${partial.passed} passed, ${partial.failed} failed (${secs} s)`,
+      ]);
       problems.push(`${pkg.name}: ${why} without a uvu summary`);
       continue;
     }

@@ -97,14 +97,8 @@ export function loadDaemonConfig(
 ): { config: DaemonConfig & Record<string, unknown>; fileFound: boolean } {
   const text = readConfigFile(file);
   if (text === undefined && options.mustExist) {
-    throw new VirError(
-      ErrorCode.OPEN_FAILED,
-      ErrorDomain.CONF,
-      `cannot open configuration file '${file}': no such file`,
-      {
-        str1: file,
-      },
-    );
+    const message = `cannot open configuration file '${file}': no such file`;
+    throw new VirError(ErrorCode.OPEN_FAILED, ErrorDomain.CONF, message, { str1: file });
   }
   return { config: parseDaemonConfig(text ?? '', file, options.extraSchema), fileFound: text !== undefined };
 }

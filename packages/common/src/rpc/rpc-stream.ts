@@ -39,8 +39,8 @@ export class RpcStream extends Duplex {
   receiveFinish(): void {
     if (this.remoteFinished) return;
     this.remoteFinished = true;
+    // autoDestroy closes the stream once both directions are done.
     this.push(null);
-    if (this.writableFinished) this.destroy();
   }
 
   receiveAbort(error: WireError): void {
@@ -70,7 +70,6 @@ export class RpcStream extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     this.channel.send({ type: MessageType.STREAM_FINISH, stream: this.id });
     callback();
-    if (this.remoteFinished) this.destroy();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

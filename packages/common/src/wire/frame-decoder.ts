@@ -69,6 +69,7 @@ export class FrameDecoder {
   }
 
   private consume(length: number): Buffer {
+    if (length === 0) return Buffer.alloc(0);
     const first = this.chunks[0]!;
     let out: Buffer;
     if (first.length >= length) {

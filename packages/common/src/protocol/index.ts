@@ -1,0 +1,6 @@
+/** The protocol declarations alone: procedures, events, daemons. */
+export * from './daemons.js';
+export * from './procedure.js';
+export * from './connect.js';
+export * from './admin.js';
+export * from './registry.js';

@@ -1,0 +1,3 @@
+/** Test support shared by every package's tests: `@tsvirt/common/testing`. */
+export * from './daemon-process.js';
+export * from './memory-duplex.js';
