@@ -338,13 +338,16 @@ test('the client drops a daemon that stops answering', async () => {
   const daemonEnd = server.clientList[0]!.channel.stream;
   daemonEnd.pause();
   daemonEnd.removeAllListeners('data');
-  const pending = session.call(sleepProc, { ms: 0, tag: 'never' });
+  // In-memory duplexes hold no handle open, so keep the loop alive as a socket would.
+  const hold = setTimeout(() => {}, 5000);
   try {
-    await pending;
+    await session.call(sleepProc, { ms: 0, tag: 'never' });
     assert.unreachable('the call should fail');
   } catch (err) {
     assert.instance(err, TransportError);
     assert.is((err as TransportError).kind, 'timeout');
+  } finally {
+    clearTimeout(hold);
   }
 });
 

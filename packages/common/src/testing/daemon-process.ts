@@ -4,7 +4,8 @@
  * same way; nothing here is used at run time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,18 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** True when something accepts connections on the unix socket at `path`. */
+export function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A fresh directory to use as TSVIRT_ROOT. Short, because unix socket paths are limited to 107 bytes. */
@@ -54,7 +67,7 @@ export interface SpawnDaemonOptions {
   args?: string[];
   root?: string;
   env?: NodeJS.ProcessEnv;
-  /** Wait until this socket path exists before resolving (default: `<root>/run/<name>-sock` when known). */
+  /** Wait until this socket accepts connections before resolving. */
   waitForSocket?: string;
   /** Prefix command, e.g. `['systemd-socket-activate', '-l', path]`; the node command follows it. */
   wrapper?: string[];
@@ -83,7 +96,8 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
   const handle: DaemonProcess = { child, pid: child.pid!, output: () => output, exited, stop };
   if (options.waitForSocket) {
     try {
-      await waitFor(() => ended || existsSync(options.waitForSocket!), 15_000, `socket ${options.waitForSocket}`);
+      // A leftover socket file from a killed daemon exists but refuses: wait for a real listener.
+      await waitFor(async () => ended || (await socketAnswers(options.waitForSocket!)), 15_000, `socket ${options.waitForSocket}`);
     } catch (err) {
       await stop();
       throw err;

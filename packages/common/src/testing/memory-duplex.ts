@@ -2,8 +2,7 @@
 import { Duplex } from 'node:stream';
 
 export function duplexPair(): [Duplex, Duplex] {
-  let left!: Duplex;
-  let right!: Duplex;
+  const ends: Duplex[] = [];
   const make = (peer: () => Duplex): Duplex =>
     new Duplex({
       read() {},
@@ -22,7 +21,6 @@ export function duplexPair(): [Duplex, Duplex] {
         callback(error);
       },
     });
-  left = make(() => right);
-  right = make(() => left);
-  return [left, right];
+  ends.push(make(() => ends[1]!), make(() => ends[0]!));
+  return [ends[0]!, ends[1]!];
 }
