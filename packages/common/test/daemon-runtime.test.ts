@@ -12,7 +12,7 @@ import { VirError } from '../src/errors/vir-error.js';
 import { adminGetLogging, adminGetServerInfo, adminListClients, adminSetLogging } from '../src/protocol/admin.js';
 import { connectEventRegister, connectGetFeatures, connectGetURI, connectGetVersion } from '../src/protocol/connect.js';
 import { makeTempRoot, removeTempRoot, spawnDaemon, waitFor, type DaemonProcess } from '../src/testing/daemon-process.js';
-import { fixtureEcho, fixtureEmit, fixtureTick } from './fixtures/fixture-daemon.js';
+import { fixtureEcho, fixtureEmit, fixtureTick } from '../src/testing/fixture-daemon.js';
 import { FIXTURE_DAEMON, openSession, socketPaths, startFixture } from './helpers.js';
 
 /** Runs `body` with a fresh root and a fixture daemon in it; both are gone afterwards, pass or fail. */

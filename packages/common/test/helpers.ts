@@ -1,12 +1,13 @@
 /** Shared by the runtime tests: a handshaken session on a real socket, and the fixture daemon. */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION, connectOpen } from '../src/protocol/connect.js';
 import { ClientSession } from '../src/rpc/client-session.js';
 import { spawnDaemon, type DaemonProcess, type SpawnDaemonOptions } from '../src/testing/daemon-process.js';
 
-export const FIXTURE_DAEMON = fileURLToPath(new URL('./fixtures/fixture-daemon.js', import.meta.url));
+import { FIXTURE_DAEMON_SCRIPT } from '../src/testing/fixture-daemon.js';
+
+export const FIXTURE_DAEMON = FIXTURE_DAEMON_SCRIPT;
 export const FIXTURE_NAME = 'virtsecretd';
 
 export function socketPaths(root: string, name = FIXTURE_NAME) {
@@ -29,7 +30,7 @@ export function startFixture(root: string, args: string[] = [], extra: Partial<S
   });
 }
 
-export function rawSocket(path: string): Promise<import('node:net').Socket> {
+export function rawSocket(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     socket.once('connect', () => resolve(socket));

@@ -1,3 +1,4 @@
 /** Test support shared by every package's tests: `@tsvirt/common/testing`. */
 export * from './daemon-process.js';
 export * from './memory-duplex.js';
+export * from './fixture-daemon.js';
