@@ -17,7 +17,11 @@ export class AdminConnection {
   private constructor(private readonly link: DaemonLink) {}
 
   /** Opens `daemon`'s admin socket for the mode and root that `uri` implies. */
-  static async open(daemon: DaemonName, uriText?: string, env: NodeJS.ProcessEnv = process.env): Promise<AdminConnection> {
+  static async open(
+    daemon: DaemonName,
+    uriText?: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<AdminConnection> {
     const uid = process.getuid?.() ?? 0;
     const uri = parseURI(uriText ?? defaultURI(env, uid));
     const route = routeURI({ uri, daemon, kind: 'admin', env, home: homedir(), uid });

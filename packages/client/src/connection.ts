@@ -101,7 +101,10 @@ export class Connection {
   }
 
   /** Calls a procedure that opens a data stream; the stream is a Node Duplex. */
-  async callWithStream<P extends ProcedureDecl>(procedure: P, args: ArgsOf<P>): Promise<{ result: ResultOf<P>; stream: RpcStream }> {
+  async callWithStream<P extends ProcedureDecl>(
+    procedure: P,
+    args: ArgsOf<P>,
+  ): Promise<{ result: ResultOf<P>; stream: RpcStream }> {
     const link = await this.link(this.ownerOf(procedure));
     return link.session.callWithStream(procedure, args);
   }
@@ -113,7 +116,10 @@ export class Connection {
     filter?: Record<string, string>,
   ): Promise<Subscription> {
     const link = await this.link(this.ownerOf(event));
-    const { callbackId } = await link.session.call(connectEventRegister, { event: event.number, ...(filter ? { filter } : {}) });
+    const { callbackId } = await link.session.call(connectEventRegister, {
+      event: event.number,
+      ...(filter ? { filter } : {}),
+    });
     link.session.onEvent(callbackId, (_number, data) => listener(data as EventDataOf<E>));
     const subscription: Subscription = {
       close: async () => {
@@ -127,7 +133,10 @@ export class Connection {
   }
 
   /** The same events as an async iterator; breaking out of the loop cancels the subscription. */
-  async events<E extends EventDecl>(event: E, filter?: Record<string, string>): Promise<AsyncIterableIterator<EventDataOf<E>>> {
+  async events<E extends EventDecl>(
+    event: E,
+    filter?: Record<string, string>,
+  ): Promise<AsyncIterableIterator<EventDataOf<E>>> {
     const queue = new EventQueue<EventDataOf<E>>();
     const subscription = await this.subscribe(event, (data) => queue.push(data), filter);
     const link = await this.link(this.ownerOf(event));
@@ -190,7 +199,8 @@ export class Connection {
 
   /** The link to `daemon`, opened (and the daemon autostarted) on first use, reopened after it died. */
   private link(daemon: DaemonName): Promise<DaemonLink> {
-    if (this.closed) return Promise.reject(new VirError(ErrorCode.INVALID_CONN, ErrorDomain.RPC, 'the connection is closed'));
+    if (this.closed)
+      return Promise.reject(new VirError(ErrorCode.INVALID_CONN, ErrorDomain.RPC, 'the connection is closed'));
     const existing = this.links.get(daemon);
     if (existing) {
       return existing.then((link) => {
@@ -226,7 +236,14 @@ export class Connection {
       if (!canStart) throw this.describeFailure(daemon, route.path, err);
     }
     const root = rootFromEnv(this.env);
-    const paths = resolvePaths({ daemon, mode: 'session', ...(root ? { root } : {}), env: this.env, home: homedir(), uid });
+    const paths = resolvePaths({
+      daemon,
+      mode: 'session',
+      ...(root ? { root } : {}),
+      env: this.env,
+      home: homedir(),
+      uid,
+    });
     const launched = launchSessionDaemon({ daemon, env: this.env, logFile: paths.logFile });
     const deadline = Date.now() + (this.options.autostartTimeoutMs ?? 10_000);
     for (;;) {
@@ -235,12 +252,22 @@ export class Connection {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (!code || !NOT_LISTENING.has(code) || Date.now() > deadline) {
-          throw this.describeFailure(daemon, route.path, err, `autostarted ${daemon} did not answer; see '${paths.logFile}'`);
+          throw this.describeFailure(
+            daemon,
+            route.path,
+            err,
+            `autostarted ${daemon} did not answer; see '${paths.logFile}'`,
+          );
         }
         // An exit other than losing the start race to another client means it failed to start.
         const exitCode = launched.exited();
         if (exitCode !== null && exitCode !== 0 && Date.now() > deadline - 9_000) {
-          throw this.describeFailure(daemon, route.path, err, `${daemon} exited with status ${exitCode}; see '${paths.logFile}'`);
+          throw this.describeFailure(
+            daemon,
+            route.path,
+            err,
+            `${daemon} exited with status ${exitCode}; see '${paths.logFile}'`,
+          );
         }
         await sleep(20);
       }

@@ -62,7 +62,11 @@ export class DaemonLink {
         uri: options.uri,
       });
       if (options.readonly && !handshake.readonly) {
-        throw new VirError(ErrorCode.RPC, ErrorDomain.RPC, `daemon ${handshake.daemon} did not honour the read-only request`);
+        throw new VirError(
+          ErrorCode.RPC,
+          ErrorDomain.RPC,
+          `daemon ${handshake.daemon} did not honour the read-only request`,
+        );
       }
       return new DaemonLink(session, handshake, options.path);
     } catch (err) {

@@ -35,7 +35,10 @@ async function rejection(promise: Promise<unknown>): Promise<VirError> {
   throw new Error('expected a failure');
 }
 
-async function withDaemons(daemons: DaemonName[], body: (env: NodeJS.ProcessEnv, root: string) => Promise<void>): Promise<void> {
+async function withDaemons(
+  daemons: DaemonName[],
+  body: (env: NodeJS.ProcessEnv, root: string) => Promise<void>,
+): Promise<void> {
   const root = makeTempRoot();
   const running: DaemonProcess[] = [];
   try {
@@ -69,7 +72,8 @@ test('one connection routes each call to the daemon that owns it', () =>
       virtnodedevd: 'nodedev:///session',
       virtsecretd: 'secret:///session',
     };
-    for (const [daemon, uri] of Object.entries(expected)) assert.is((await conn.call(uriOf(daemon as DaemonName), {})).uri, uri);
+    for (const [daemon, uri] of Object.entries(expected))
+      assert.is((await conn.call(uriOf(daemon as DaemonName), {})).uri, uri);
     const linked = await conn.linkedDaemons();
     assert.equal(linked.map((l) => l.daemon).sort(), Object.keys(expected).sort());
     assert.ok(linked.every((l) => l.path.startsWith(join(root, 'run'))));
@@ -174,9 +178,20 @@ test('events arrive as callbacks and as an async iterator, and streams are Node 
   }
 });
 
+test('virtproxyd starts and answers the connect calls on its own socket', () =>
+  withDaemons(['virtproxyd'], async (env, root) => {
+    const conn = await open(`qemu+unix:///session?socket=${root}/run/virtproxyd-sock`, { env });
+    assert.is(await conn.getURI(), 'remote:///session');
+    assert.equal(await conn.getVersion(), { type: 'proxy', version: 1000 });
+    await conn.close();
+  }));
+
 test('the default URI follows LIBVIRT_DEFAULT_URI', () =>
   withDaemons(['virtnetworkd'], async (env) => {
-    const conn = await open(undefined, { env: { ...env, LIBVIRT_DEFAULT_URI: 'network:///session' }, autostart: false });
+    const conn = await open(undefined, {
+      env: { ...env, LIBVIRT_DEFAULT_URI: 'network:///session' },
+      autostart: false,
+    });
     assert.is(await conn.getURI(), 'network:///session');
     await conn.close();
   }));

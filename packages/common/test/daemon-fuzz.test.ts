@@ -47,7 +47,9 @@ function randomValue(depth = 0): unknown {
     case 6:
       return Array.from({ length: int(5) }, () => randomValue(depth + 1));
     case 7:
-      return Object.fromEntries(Array.from({ length: int(5) }, () => [bytes(3).toString('hex'), randomValue(depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: int(5) }, () => [bytes(3).toString('hex'), randomValue(depth + 1)]),
+      );
     default:
       return [int(10), int(1000), int(2000), randomValue(depth + 1)];
   }
@@ -130,7 +132,11 @@ test('3000 hostile connections do not disturb the daemon or a well-behaved clien
     assert.equal(await fresh.call(connectGetURI, {}), { uri: 'secret:///session' });
     const admin = await openSession(paths.admin);
     // Only the steady client, the fresh one and the admin one remain: nothing leaked.
-    await waitFor(async () => (await admin.call(adminListClients, {})).clients.length === 3, 5000, 'hostile clients to be gone');
+    await waitFor(
+      async () => (await admin.call(adminListClients, {})).clients.length === 3,
+      5000,
+      'hostile clients to be gone',
+    );
     assert.match(daemon.output(), /frame-too-large|protocol/);
     [steady, fresh, admin].forEach((s) => s.close());
   } finally {

@@ -11,12 +11,21 @@ import { ErrorCode } from '../src/errors/error-codes.js';
 import { VirError } from '../src/errors/vir-error.js';
 import { adminGetLogging, adminGetServerInfo, adminListClients, adminSetLogging } from '../src/protocol/admin.js';
 import { connectEventRegister, connectGetFeatures, connectGetURI, connectGetVersion } from '../src/protocol/connect.js';
-import { makeTempRoot, removeTempRoot, spawnDaemon, waitFor, type DaemonProcess } from '../src/testing/daemon-process.js';
+import {
+  makeTempRoot,
+  removeTempRoot,
+  spawnDaemon,
+  waitFor,
+  type DaemonProcess,
+} from '../src/testing/daemon-process.js';
 import { fixtureEcho, fixtureEmit, fixtureTick } from '../src/testing/fixture-daemon.js';
 import { FIXTURE_DAEMON, openSession, socketPaths, startFixture } from './helpers.js';
 
 /** Runs `body` with a fresh root and a fixture daemon in it; both are gone afterwards, pass or fail. */
-async function withDaemon(body: (root: string, daemon: DaemonProcess) => Promise<void>, args: string[] = []): Promise<void> {
+async function withDaemon(
+  body: (root: string, daemon: DaemonProcess) => Promise<void>,
+  args: string[] = [],
+): Promise<void> {
   const root = makeTempRoot();
   let daemon: DaemonProcess | undefined;
   try {
@@ -186,8 +195,17 @@ test('the admin socket reports the server and its clients, and changes logging a
     assert.is(info.socketActivated, false);
     assert.is(info.clients, 2);
     const clients = await admin.call(adminListClients, {});
-    assert.equal(clients.clients.map((c) => [c.socket, c.readonly]), [['ro', true], ['admin', false]]);
-    assert.equal(await admin.call(adminSetLogging, { level: 1, filters: '4:rpc 2:daemon' }), { level: 1, filters: '4:rpc 2:daemon' });
+    assert.equal(
+      clients.clients.map((c) => [c.socket, c.readonly]),
+      [
+        ['ro', true],
+        ['admin', false],
+      ],
+    );
+    assert.equal(await admin.call(adminSetLogging, { level: 1, filters: '4:rpc 2:daemon' }), {
+      level: 1,
+      filters: '4:rpc 2:daemon',
+    });
     const bad = await rejection(admin.call(adminSetLogging, { filters: 'loud:rpc' }));
     assert.is(bad.code, ErrorCode.CONF_SYNTAX);
     assert.match(bad.message, /invalid log filter 'loud:rpc'/);

@@ -20,7 +20,11 @@ export function socketPaths(root: string, name = FIXTURE_NAME) {
   };
 }
 
-export function startFixture(root: string, args: string[] = [], extra: Partial<SpawnDaemonOptions> = {}): Promise<DaemonProcess> {
+export function startFixture(
+  root: string,
+  args: string[] = [],
+  extra: Partial<SpawnDaemonOptions> = {},
+): Promise<DaemonProcess> {
   return spawnDaemon({
     script: FIXTURE_DAEMON,
     args: ['--session', ...args],

@@ -19,7 +19,14 @@ test('a silent client is dropped after keepalive_interval * (keepalive_count + 1
     // A raw socket that completes the handshake and then never reads or answers a ping.
     const silent = await rawSocket(paths.rw);
     silent.write(
-      encodeFrame(encodeMessage({ type: 0, serial: 1, procedure: connectOpen.number, args: { clientVersion: 'x', protocolVersion: 1, features: [], readonly: false } })),
+      encodeFrame(
+        encodeMessage({
+          type: 0,
+          serial: 1,
+          procedure: connectOpen.number,
+          args: { clientVersion: 'x', protocolVersion: 1, features: [], readonly: false },
+        }),
+      ),
     );
     const admin = await openSession(paths.admin);
     const count = async () => (await admin.call(adminListClients, {})).clients.filter((c) => c.socket === 'rw').length;

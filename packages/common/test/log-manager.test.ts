@@ -14,7 +14,15 @@ function capture(): { lines: () => Array<Record<string, unknown>>; stream: Writa
       callback();
     },
   });
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 test('parses libvirt filter syntax, + flag included', () => {
@@ -24,19 +32,32 @@ test('parses libvirt filter syntax, + flag included', () => {
     { level: 4, module: 'config' },
   ]);
   for (const bad of ['5:rpc', 'rpc', '1:', '1:a b:c', 'x:rpc']) {
-    assert.throws(() => parseLogFilters(bad), (err: unknown) => err instanceof VirError && err.code === ErrorCode.CONF_SYNTAX, bad);
+    assert.throws(
+      () => parseLogFilters(bad),
+      (err: unknown) => err instanceof VirError && err.code === ErrorCode.CONF_SYNTAX,
+      bad,
+    );
   }
 });
 
 test('the most specific filter decides a module level; others use the global level', () => {
   const out = capture();
-  const logs = new LogManager({ name: 't', level: 3, filters: '1:qemu 4:qemu.monitor', pretty: false, destination: out.stream });
+  const logs = new LogManager({
+    name: 't',
+    level: 3,
+    filters: '1:qemu 4:qemu.monitor',
+    pretty: false,
+    destination: out.stream,
+  });
   logs.module('qemu').debug('qemu debug');
   logs.module('qemu.monitor').warn('monitor warn');
   logs.module('qemu.monitor').error('monitor error');
   logs.module('rpc').info('rpc info');
   logs.module('rpc').warn('rpc warn');
-  assert.equal(out.lines().map((l) => l.msg), ['qemu debug', 'monitor error', 'rpc warn']);
+  assert.equal(
+    out.lines().map((l) => l.msg),
+    ['qemu debug', 'monitor error', 'rpc warn'],
+  );
   assert.is(out.lines()[0]!.module, 'qemu');
 });
 
@@ -49,7 +70,10 @@ test('configure() changes loggers already handed out', () => {
   rpc.info('shown');
   logs.configure({ level: 1, filters: '' });
   logs.module('other').debug('debug now');
-  assert.equal(out.lines().map((l) => l.msg), ['shown', 'debug now']);
+  assert.equal(
+    out.lines().map((l) => l.msg),
+    ['shown', 'debug now'],
+  );
   assert.equal(logs.settings, { level: 1, filters: '' });
 });
 

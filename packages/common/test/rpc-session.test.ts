@@ -77,7 +77,11 @@ const tickEvent = defineEvent({
 
 const quiet = pino({ level: 'silent' });
 
-function makeServer(keepaliveMs = 0): { server: RpcServer; bus: EventBus; connect: (kind?: SocketKind, clientKeepaliveMs?: number) => ClientSession } {
+function makeServer(keepaliveMs = 0): {
+  server: RpcServer;
+  bus: EventBus;
+  connect: (kind?: SocketKind, clientKeepaliveMs?: number) => ClientSession;
+} {
   const table = new ProcedureTable();
   registerConnectProcedures(
     table,
@@ -119,7 +123,12 @@ function makeServer(keepaliveMs = 0): { server: RpcServer; bus: EventBus; connec
 }
 
 async function handshake(session: ClientSession, readonly = false) {
-  return session.call(connectOpen, { clientVersion: 'test', protocolVersion: PROTOCOL_VERSION, features: [], readonly });
+  return session.call(connectOpen, {
+    clientVersion: 'test',
+    protocolVersion: PROTOCOL_VERSION,
+    features: [],
+    readonly,
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<VirError> {
@@ -152,8 +161,13 @@ test('a thousand calls in flight on one connection', async () => {
   const { connect } = makeServer();
   const session = connect();
   await handshake(session);
-  const tags = await Promise.all(Array.from({ length: 1000 }, (_, i) => session.call(sleepProc, { ms: 0, tag: String(i) })));
-  assert.equal(tags.map((t) => Number(t.tag)), Array.from({ length: 1000 }, (_, i) => i));
+  const tags = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) => session.call(sleepProc, { ms: 0, tag: String(i) })),
+  );
+  assert.equal(
+    tags.map((t) => Number(t.tag)),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   session.close();
 });
 
@@ -180,7 +194,11 @@ test('an unknown procedure gets a typed error naming it', async () => {
 for (const [what, args, pattern] of [
   ['a wrong type', { ms: 'soon', tag: 'x' }, /invalid argument for test\.sleep: \/ms must be integer/],
   ['a missing property', { ms: 1 }, /invalid argument for test\.sleep: \/ must have required property 'tag'/],
-  ['an unknown property', { ms: 1, tag: 'x', extra: 1 }, /invalid argument for test\.sleep: \/ has unknown property 'extra'/],
+  [
+    'an unknown property',
+    { ms: 1, tag: 'x', extra: 1 },
+    /invalid argument for test\.sleep: \/ has unknown property 'extra'/,
+  ],
   ['a value out of range', { ms: -1, tag: 'x' }, /invalid argument for test\.sleep: \/ms must be >= 0/],
   ['not an object', [1, 2], /invalid argument for test\.sleep: \/ must be object/],
 ] as const) {
@@ -240,7 +258,9 @@ test('events reach every subscriber in emission order', async () => {
   await Promise.all(
     sessions.map(async (session, i) => {
       await handshake(session);
-      const { callbackId } = await session.call((await import('../src/protocol/connect.js')).connectEventRegister, { event: tickEvent.number });
+      const { callbackId } = await session.call((await import('../src/protocol/connect.js')).connectEventRegister, {
+        event: tickEvent.number,
+      });
       session.onEvent(callbackId, (_event, data) => seen[i]!.push((data as { n: number }).n));
     }),
   );

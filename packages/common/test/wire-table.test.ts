@@ -19,13 +19,25 @@ type Table = Record<string, Record<string, string | number | boolean>>;
 function currentTable(): Record<string, Table> {
   const procedures: Table = {};
   for (const p of ALL_PROCEDURES) {
-    procedures[String(p.number)] = { name: p.name, readonly: p.readonly, owner: p.owner, socket: p.socket, stream: p.stream ?? 'none' };
+    procedures[String(p.number)] = {
+      name: p.name,
+      readonly: p.readonly,
+      owner: p.owner,
+      socket: p.socket,
+      stream: p.stream ?? 'none',
+    };
   }
   const events: Table = {};
   for (const e of ALL_EVENTS) events[String(e.number)] = { name: e.name, owner: e.owner };
   const named = (values: Record<string, number>): Table =>
     Object.fromEntries(Object.entries(values).map(([name, n]) => [String(n), { name }]));
-  return { procedures, events, messageTypes: named(MessageType), errorCodes: named(ErrorCode), errorDomains: named(ErrorDomain) };
+  return {
+    procedures,
+    events,
+    messageTypes: named(MessageType),
+    errorCodes: named(ErrorCode),
+    errorDomains: named(ErrorDomain),
+  };
 }
 
 test('no entry of the committed wire table changed or disappeared', () => {
@@ -34,7 +46,11 @@ test('no entry of the committed wire table changed or disappeared', () => {
   const committed = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, Table>;
   for (const [section, entries] of Object.entries(committed)) {
     for (const [number, entry] of Object.entries(entries)) {
-      assert.equal(current[section]?.[number], entry, `${section} ${number} (${String(entry.name)}) changed or was removed`);
+      assert.equal(
+        current[section]?.[number],
+        entry,
+        `${section} ${number} (${String(entry.name)}) changed or was removed`,
+      );
     }
   }
 });
@@ -43,7 +59,10 @@ test('every current entry is recorded in the committed table', () => {
   const committed = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, Table>;
   for (const [section, entries] of Object.entries(currentTable())) {
     for (const number of Object.keys(entries)) {
-      assert.ok(committed[section]?.[number], `${section} ${number} is new: run the tests with UPDATE_WIRE_TABLE=1 and commit the table`);
+      assert.ok(
+        committed[section]?.[number],
+        `${section} ${number} is new: run the tests with UPDATE_WIRE_TABLE=1 and commit the table`,
+      );
     }
   }
 });

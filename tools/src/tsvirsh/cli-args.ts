@@ -70,7 +70,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = SPECS.find((s) => s.long !== '' && s.long === name);
-      if (!spec || (spec.takesValue === 'no' && eq >= 0)) throw new UsageError(`unsupported option '${arg}'. See --help.`);
+      if (!spec || (spec.takesValue === 'no' && eq >= 0))
+        throw new UsageError(`unsupported option '${arg}'. See --help.`);
       let value = eq < 0 ? undefined : arg.slice(eq + 1);
       if (spec.takesValue === 'required' && value === undefined) {
         value = argv[++i];

@@ -109,9 +109,10 @@ export class CommandRegistry {
 
   /** Groups that have commands, in virsh's order, each with its commands sorted by name. */
   groups(): Array<{ group: Group; commands: CommandDecl[] }> {
-    return GROUPS.map((group) => ({ group, commands: this.commands().filter((c) => c.group === group.keyword) })).filter(
-      (entry) => entry.commands.length > 0,
-    );
+    return GROUPS.map((group) => ({
+      group,
+      commands: this.commands().filter((c) => c.group === group.keyword),
+    })).filter((entry) => entry.commands.length > 0);
   }
 }
 

@@ -26,7 +26,8 @@ function candidates(registry: CommandRegistry, done: string[], typed: string): s
   if (!command || (typed !== '' && !typed.startsWith('-'))) return [];
   const options = command.options ?? [];
   const last = args[args.length - 1];
-  const pending = last?.startsWith('--') && !last.includes('=') ? options.find((o) => `--${o.name}` === last) : undefined;
+  const pending =
+    last?.startsWith('--') && !last.includes('=') ? options.find((o) => `--${o.name}` === last) : undefined;
   // the word after `--opt` is that option's value, not another option
   if (pending && pending.type !== 'bool') return [];
   const given = new Set(args.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));

@@ -82,5 +82,5 @@ export function formatUsage(registry: CommandRegistry, program: string): string 
 
 /** `tsvirsh -V`. */
 export function formatLongVersion(program: string, daemons: readonly string[]): string {
-  return `${program} command line tool of tsvirt ${TSVIRT_VERSION}\n\nCompiled with support for:\n Daemons: ${daemons.join(' ')}\n\n`;
+  return `${program} command line tool of tsvirt ${TSVIRT_VERSION}\n\nCompiled with support for:\n Daemons: ${daemons.join(' ')}\n`;
 }

@@ -14,7 +14,9 @@ export function historyFile(env: NodeJS.ProcessEnv = process.env): string {
 /** Entries newest first, as node:readline wants them; a missing or unreadable file is an empty history. */
 export function loadHistory(file: string): string[] {
   try {
-    const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     return lines.slice(-HISTORY_SIZE).reverse();
   } catch {
     return [];

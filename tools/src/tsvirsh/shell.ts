@@ -47,9 +47,9 @@ export async function runShell(options: ShellOptions): Promise<boolean> {
   rl.on('SIGINT', () => {
     // at the prompt ^C drops the line, as in bash; during a command it ends tsvirsh, as in virsh
     if (busy) process.exit(130);
+    output.write('^C\n');
+    // deleting to the start of the line also redraws the prompt, now on the fresh line
     rl.write(null, { ctrl: true, name: 'u' });
-    output.write('\n');
-    rl.prompt();
   });
 
   if (interactive) executor.out.extra(BANNER);

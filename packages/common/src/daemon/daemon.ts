@@ -98,7 +98,8 @@ export class Daemon {
     this.lock = await acquireInstanceLock(options.name, options.paths.pidFile);
     try {
       const dirMode = options.mode === 'session' ? 0o700 : 0o755;
-      for (const dir of [options.paths.stateDir, options.paths.runStateDir]) mkdirSync(dir, { recursive: true, mode: dirMode });
+      for (const dir of [options.paths.stateDir, options.paths.runStateDir])
+        mkdirSync(dir, { recursive: true, mode: dirMode });
       await options.driver.start({
         daemonName: options.name,
         mode: options.mode,
@@ -125,7 +126,11 @@ export class Daemon {
     });
     this.server.on('clients', () => this.idleTimer?.check());
     this.log.info(
-      { mode: options.mode, sockets: this.sockets.map((s) => s.createdPath ?? `activated ${s.kind}`), socketActivated: this.socketActivated },
+      {
+        mode: options.mode,
+        sockets: this.sockets.map((s) => s.createdPath ?? `activated ${s.kind}`),
+        socketActivated: this.socketActivated,
+      },
       `${options.name} started`,
     );
   }
@@ -143,7 +148,10 @@ export class Daemon {
       this.log.info({ configFile: this.options.configFile }, 'configuration reloaded');
       return true;
     } catch (err) {
-      this.log.error({ configFile: this.options.configFile, err: (err as Error).message }, 'configuration reload failed; keeping the running configuration');
+      this.log.error(
+        { configFile: this.options.configFile, err: (err as Error).message },
+        'configuration reload failed; keeping the running configuration',
+      );
       return false;
     }
   }
@@ -214,7 +222,8 @@ export class Daemon {
     const { paths, env } = this.options;
     const activated = takeActivatedSockets(env, process.pid);
     this.socketActivated = activated !== undefined;
-    if (activated?.unknown.length) this.log.warn({ names: activated.unknown }, 'ignoring socket-activated fds with unknown names');
+    if (activated?.unknown.length)
+      this.log.warn({ names: activated.unknown }, 'ignoring socket-activated fds with unknown names');
     const socketDir = this.config.unix_sock_dir;
     const perms: Record<SocketKind, string> = {
       rw: this.config.unix_sock_rw_perms,
@@ -228,7 +237,12 @@ export class Daemon {
         fd !== undefined
           ? await adoptActivatedSocket(kind, fd)
           : await createListeningSocket(
-              { kind, path, perms: perms[kind], ...(this.config.unix_sock_group ? { group: this.config.unix_sock_group } : {}) },
+              {
+                kind,
+                path,
+                perms: perms[kind],
+                ...(this.config.unix_sock_group ? { group: this.config.unix_sock_group } : {}),
+              },
               dirMode,
             );
       this.sockets.push(socket);

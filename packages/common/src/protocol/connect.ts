@@ -58,7 +58,8 @@ export const connectGetVersion = defineProcedure({
   readonly: true,
   owner: 'any',
   access: 'connect:getattr',
-  summary: 'Hypervisor (or subsystem) type and version, libvirt-encoded: major*1000000 + minor*1000 + micro; 0 when unknown.',
+  summary:
+    'Hypervisor (or subsystem) type and version, libvirt-encoded: major*1000000 + minor*1000 + micro; 0 when unknown.',
   args: Empty,
   result: Type.Object({ type: Type.String(), version: Type.Integer({ minimum: 0 }) }),
 });

@@ -38,7 +38,7 @@ export const DAEMON_DRIVER: Record<DaemonName, string> = {
   virtstoraged: 'storage',
   virtnodedevd: 'nodedev',
   virtsecretd: 'secret',
-  virtproxyd: 'qemu',
+  virtproxyd: 'remote',
 };
 
 export function isDaemonName(value: string): value is DaemonName {

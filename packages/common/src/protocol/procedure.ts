@@ -41,9 +41,7 @@ type ProcedureInput<A extends TSchema, R extends TSchema> = Omit<ProcedureDecl<A
   socket?: ProcedureSocket;
 };
 
-export function defineProcedure<A extends TSchema, R extends TSchema>(
-  decl: ProcedureInput<A, R>,
-): ProcedureDecl<A, R> {
+export function defineProcedure<A extends TSchema, R extends TSchema>(decl: ProcedureInput<A, R>): ProcedureDecl<A, R> {
   return Object.freeze({ socket: 'main', ...decl });
 }
 

@@ -35,6 +35,10 @@ export function describeValidationError(validate: ValidateFunction): string {
 export function assertMatches(schema: TSchema, value: unknown, what: string, domain = ErrorDomain.RPC): void {
   const validate = validatorFor(schema);
   if (!validate(value)) {
-    throw new VirError(ErrorCode.INVALID_ARG, domain, `invalid argument for ${what}: ${describeValidationError(validate)}`);
+    throw new VirError(
+      ErrorCode.INVALID_ARG,
+      domain,
+      `invalid argument for ${what}: ${describeValidationError(validate)}`,
+    );
   }
 }

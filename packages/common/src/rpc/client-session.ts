@@ -47,7 +47,10 @@ export class ClientSession {
    * Calls a procedure that opens a stream. The stream exists before the call is sent,
    * so no data the daemon sends right after its reply can be lost.
    */
-  async callWithStream<P extends ProcedureDecl>(procedure: P, args: ArgsOf<P>): Promise<{ result: ResultOf<P>; stream: RpcStream }> {
+  async callWithStream<P extends ProcedureDecl>(
+    procedure: P,
+    args: ArgsOf<P>,
+  ): Promise<{ result: ResultOf<P>; stream: RpcStream }> {
     const serial = this.nextSerial;
     const stream = this.streams.open(serial);
     try {

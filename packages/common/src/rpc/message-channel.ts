@@ -47,7 +47,9 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => this.destroy());
     stream.on('close', () => this.destroy());
-    stream.on('error', (err) => this.destroy(new TransportError('closed', `connection error: ${err.message}`, { cause: err })));
+    stream.on('error', (err) =>
+      this.destroy(new TransportError('closed', `connection error: ${err.message}`, { cause: err })),
+    );
   }
 
   get isClosed(): boolean {
@@ -59,7 +61,10 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
     if (this.closed) return false;
     const body = encodeMessage(message);
     if (body.length > this.maxFrameSize) {
-      throw new TransportError('frame-too-large', `message of ${body.length} bytes exceeds the limit of ${this.maxFrameSize} bytes`);
+      throw new TransportError(
+        'frame-too-large',
+        `message of ${body.length} bytes exceeds the limit of ${this.maxFrameSize} bytes`,
+      );
     }
     // Cork until the end of this tick so that replies produced together leave in one write.
     if (!this.corkScheduled) {

@@ -52,7 +52,9 @@ export class RpcStream extends Duplex {
   channelClosed(): void {
     if (!this.destroyed) {
       this.remoteAborted = true;
-      this.destroy(new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed'));
+      this.destroy(
+        new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed'),
+      );
     }
   }
 
@@ -83,7 +85,8 @@ export class RpcStream extends Duplex {
 
   private async sendChunks(chunk: Buffer): Promise<void> {
     for (let offset = 0; offset < chunk.length; offset += STREAM_CHUNK_SIZE) {
-      if (this.channel.isClosed) throw new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed');
+      if (this.channel.isClosed)
+        throw new VirError(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'stream aborted: the connection closed');
       const ok = this.channel.send({
         type: MessageType.STREAM_DATA,
         stream: this.id,

@@ -18,7 +18,12 @@ export interface AdminInfo {
   configFile: string;
 }
 
-export function registerAdminProcedures(table: ProcedureTable, server: RpcServer, logs: LogManager, info: AdminInfo): void {
+export function registerAdminProcedures(
+  table: ProcedureTable,
+  server: RpcServer,
+  logs: LogManager,
+  info: AdminInfo,
+): void {
   table.register(adminGetServerInfo, () => ({
     daemon: info.daemonName,
     version: TSVIRT_VERSION,

@@ -68,7 +68,11 @@ export function registerConnectProcedures(table: ProcedureTable, info: ConnectIn
   table.register(connectGetFeatures, () => ({ features: info.features() }));
   table.register(connectEventRegister, (args, { client }) => {
     if (!info.ownsEvent(args.event)) {
-      throw new VirError(ErrorCode.INVALID_ARG, ErrorDomain.EVENT, `${info.daemonName} emits no event number ${args.event}`);
+      throw new VirError(
+        ErrorCode.INVALID_ARG,
+        ErrorDomain.EVENT,
+        `${info.daemonName} emits no event number ${args.event}`,
+      );
     }
     return { callbackId: client.subscribe(args.event, args.filter) };
   });

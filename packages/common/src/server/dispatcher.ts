@@ -37,14 +37,24 @@ export class Dispatcher {
       const error = VirError.from(err);
       const level = error.code === ErrorCode.INTERNAL_ERROR ? 'error' : 'info';
       this.log[level](
-        { client: client.id, serial: call.serial, procedure: name, code: error.codeName, err: level === 'error' ? err : undefined },
+        {
+          client: client.id,
+          serial: call.serial,
+          procedure: name,
+          code: error.codeName,
+          err: level === 'error' ? err : undefined,
+        },
         'call failed',
       );
       return { error };
     }
   }
 
-  private async run(client: ServerClient, call: CallMessage, registered: RegisteredProcedure | undefined): Promise<unknown> {
+  private async run(
+    client: ServerClient,
+    call: CallMessage,
+    registered: RegisteredProcedure | undefined,
+  ): Promise<unknown> {
     if (!registered) {
       throw new VirError(
         ErrorCode.RPC,
@@ -73,7 +83,13 @@ export class Dispatcher {
     }
     const stream = decl.stream ? client.openStream(call.serial) : undefined;
     try {
-      const result = await handler(call.args as never, { client, procedure: decl, serial: call.serial, stream, log: this.log });
+      const result = await handler(call.args as never, {
+        client,
+        procedure: decl,
+        serial: call.serial,
+        stream,
+        log: this.log,
+      });
       const validateResult = validatorFor(decl.result);
       if (!validateResult(result)) {
         throw new VirError(

@@ -63,7 +63,9 @@ export class RpcServer extends EventEmitter<RpcServerEvents> {
 
   /** Stops listening and closes every client; resolves when the listeners have closed. */
   async close(): Promise<void> {
-    const closing = this.listeningServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    const closing = this.listeningServers.map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
     for (const client of this.clients.values()) client.close();
     await Promise.all(closing);
   }
@@ -78,7 +80,15 @@ export class RpcServer extends EventEmitter<RpcServerEvents> {
     }
     const id = this.nextClientId++;
     const dispatcher = kind === 'admin' ? this.adminDispatcher : this.mainDispatcher;
-    const client = new ServerClient(id, this.options.daemonName, kind, socket, this.options.channelOptions(kind), dispatcher, log);
+    const client = new ServerClient(
+      id,
+      this.options.daemonName,
+      kind,
+      socket,
+      this.options.channelOptions(kind),
+      dispatcher,
+      log,
+    );
     this.clients.set(id, client);
     client.channel.on('close', () => {
       this.clients.delete(id);

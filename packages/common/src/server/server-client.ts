@@ -97,7 +97,11 @@ export class ServerClient {
         else this.channel.send({ type: MessageType.REPLY, serial, result: outcome.result });
       } catch (err) {
         // Only an oversized reply gets here; the caller still deserves an answer.
-        const error = new VirError(ErrorCode.RPC, ErrorDomain.RPC, `reply to serial ${serial} too large: ${(err as Error).message}`);
+        const error = new VirError(
+          ErrorCode.RPC,
+          ErrorDomain.RPC,
+          `reply to serial ${serial} too large: ${(err as Error).message}`,
+        );
         this.channel.send({ type: MessageType.ERROR, serial, error: error.toWire() });
       }
     });
@@ -105,7 +109,11 @@ export class ServerClient {
 
   private onClose(error: TransportError | undefined): void {
     this.streams.closeAll();
-    if (error) this.log.warn({ client: this.id, socket: this.socketKind, reason: error.kind, err: error.message }, 'client dropped');
+    if (error)
+      this.log.warn(
+        { client: this.id, socket: this.socketKind, reason: error.kind, err: error.message },
+        'client dropped',
+      );
     else this.log.debug({ client: this.id, socket: this.socketKind }, 'client disconnected');
   }
 }

@@ -13,7 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DaemonName } from '../protocol/daemons.js';
 
 /** Polls `check` every 10 ms until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -81,7 +85,9 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   let ended = false;
   void exited.then(() => (ended = true));
   const stop = async (graceMs = 5000): Promise<number | string> => {
@@ -97,7 +103,11 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
   if (options.waitForSocket) {
     try {
       // A leftover socket file from a killed daemon exists but refuses: wait for a real listener.
-      await waitFor(async () => ended || (await socketAnswers(options.waitForSocket!)), 15_000, `socket ${options.waitForSocket}`);
+      await waitFor(
+        async () => ended || (await socketAnswers(options.waitForSocket!)),
+        15_000,
+        `socket ${options.waitForSocket}`,
+      );
     } catch (err) {
       await stop();
       throw err;
@@ -108,7 +118,12 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
 }
 
 /** Starts `daemon` from its package in `root` and waits for its read-write socket. */
-export function spawnNamedDaemon(daemon: DaemonName, root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+export function spawnNamedDaemon(
+  daemon: DaemonName,
+  root: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<DaemonProcess> {
   return spawnDaemon({
     script: daemonBin(daemon),
     args: ['--session', ...args],

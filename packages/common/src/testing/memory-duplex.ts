@@ -21,6 +21,9 @@ export function duplexPair(): [Duplex, Duplex] {
         callback(error);
       },
     });
-  ends.push(make(() => ends[1]!), make(() => ends[0]!));
+  ends.push(
+    make(() => ends[1]!),
+    make(() => ends[0]!),
+  );
   return [ends[0]!, ends[1]!];
 }

@@ -5,7 +5,6 @@ import { DRIVER_DAEMON, type DaemonName, type SocketKind } from '../protocol/dae
 import { assertSocketPathFits, resolvePaths, rootFromEnv, type DaemonMode } from '../daemon/paths.js';
 import { formatURI, isLocalURI, quoteURI, type ParsedURI } from './parse-uri.js';
 
-
 /** @since 0.1.0 */
 export interface RouteOptions {
   uri: ParsedURI;

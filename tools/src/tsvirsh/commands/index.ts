@@ -1,0 +1,8 @@
+/** Every command group's file, registered in one registry; a new group file adds one line here. */
+import { CommandRegistry } from '../command.js';
+import { hostCommands } from './host.js';
+import { virshCommands } from './virsh.js';
+
+export function defaultRegistry(): CommandRegistry {
+  return new CommandRegistry().register(...hostCommands, ...virshCommands);
+}

@@ -1,0 +1,55 @@
+/** The registry: lookups by name and alias, and declarations checked when registered. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CommandRegistry, type CommandDecl, type OptionDecl } from '../src/tsvirsh/command.js';
+import { defaultRegistry } from '../src/tsvirsh/commands/index.js';
+
+const decl = (options: OptionDecl[], name = 'cmd'): CommandDecl => ({
+  name,
+  group: 'host',
+  summary: 's',
+  options,
+  run: async () => {},
+});
+
+test("this issue's commands are all registered, exit as an alias of quit", () => {
+  const registry = defaultRegistry();
+  assert.equal(
+    registry.commands().map((c) => c.name),
+    ['connect', 'echo', 'help', 'hostname', 'quit', 'uri', 'version'],
+  );
+  assert.is(registry.find('exit'), registry.find('quit'));
+  assert.is(registry.find('nope'), undefined);
+});
+
+test('a name or alias declared twice is refused', () => {
+  assert.throws(() => new CommandRegistry().register(decl([]), decl([])), /declared twice/);
+  assert.throws(
+    () => new CommandRegistry().register(decl([], 'a'), { ...decl([], 'b'), aliases: ['a'] }),
+    /'a' is declared twice/,
+  );
+});
+
+test('bad option declarations are refused at registration', () => {
+  const bad: OptionDecl[][] = [
+    [{ name: 'Bad_Name', type: 'bool', help: '' }],
+    [{ name: 'help', type: 'bool', help: '' }],
+    [
+      { name: 'x', type: 'bool', help: '' },
+      { name: 'x', type: 'string', help: '' },
+    ],
+    [{ name: 'b', type: 'bool', required: true, help: '' }],
+    [{ name: 'v', type: 'string', variadic: true, help: '' }],
+    [
+      { name: 'opt', type: 'string', positional: true, help: '' },
+      { name: 'req', type: 'string', positional: true, required: true, help: '' },
+    ],
+    [
+      { name: 'rest', type: 'string', positional: true, variadic: true, help: '' },
+      { name: 'after', type: 'string', positional: true, help: '' },
+    ],
+  ];
+  for (const options of bad) assert.throws(() => new CommandRegistry().register(decl(options)), /bad declaration/);
+});
+
+test.run();
