@@ -59,6 +59,8 @@ export interface Subscription {
 }
 
 const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 5000, count: 5 };
+/** How long to keep trying after our autostarted daemon exited, in case it lost a start race. */
+const AUTOSTART_RACE_GRACE_MS = 1000;
 /** errno codes that mean "nobody is listening there", as opposed to a real failure. */
 const NOT_LISTENING = new Set(['ENOENT', 'ECONNREFUSED']);
 
@@ -246,6 +248,7 @@ export class Connection {
     });
     const launched = launchSessionDaemon({ daemon, env: this.env, logFile: paths.logFile });
     const deadline = Date.now() + (this.options.autostartTimeoutMs ?? 10_000);
+    let exitedAt: number | undefined;
     for (;;) {
       try {
         return await DaemonLink.open(linkOptions);
@@ -259,15 +262,19 @@ export class Connection {
             `autostarted ${daemon} did not answer; see '${paths.logFile}'`,
           );
         }
-        // An exit other than losing the start race to another client means it failed to start.
+        // Our daemon may exit at once because another client's daemon won the start
+        // race; that one answers within moments. Silence after that means it failed.
         const exitCode = launched.exited();
-        if (exitCode !== null && exitCode !== 0 && Date.now() > deadline - 9_000) {
-          throw this.describeFailure(
-            daemon,
-            route.path,
-            err,
-            `${daemon} exited with status ${exitCode}; see '${paths.logFile}'`,
-          );
+        if (exitCode !== null && exitCode !== 0) {
+          exitedAt ??= Date.now();
+          if (Date.now() - exitedAt > AUTOSTART_RACE_GRACE_MS) {
+            throw this.describeFailure(
+              daemon,
+              route.path,
+              err,
+              `${daemon} exited with status ${exitCode}; see '${paths.logFile}'`,
+            );
+          }
         }
         await sleep(20);
       }

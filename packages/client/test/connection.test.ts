@@ -3,6 +3,7 @@
  * them, a missing daemon failing only its own subsystem, read-only connections,
  * session autostart (also when two clients race), events and streams.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -113,6 +114,24 @@ test('session autostart: the client starts the daemon, and two racing clients sh
     assert.is(info.clients, 3, 'both clients reached the same daemon');
     admin.close();
     await Promise.all([a.close(), b.close()]);
+  } finally {
+    await stopDaemonByPidFile(root, 'virtqemud');
+    removeTempRoot(root);
+  }
+});
+
+test('an autostarted daemon that cannot start is reported with its log, without waiting out the timeout', async () => {
+  const root = makeTempRoot();
+  const env = { ...process.env, TSVIRT_ROOT: root };
+  try {
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc', 'virtqemud.conf'), 'max_clients = "lots"\n');
+    const started = Date.now();
+    const err = await rejection(open('qemu:///session', { env }));
+    assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+    assert.is(err.code, ErrorCode.NO_CONNECT);
+    assert.match(err.message, `virtqemud exited with status 1; see '${root}/log/virtqemud.log'`);
+    assert.match(readFileSync(join(root, 'log', 'virtqemud.log'), 'utf8'), "invalid value for 'max_clients'");
   } finally {
     await stopDaemonByPidFile(root, 'virtqemud');
     removeTempRoot(root);

@@ -81,11 +81,14 @@ export class Daemon {
 
   /** Loads the config and builds the daemon; throws VirError on a bad config file. */
   static create(options: DaemonOptions): Daemon {
-    const { config } = loadDaemonConfig(options.configFile, {
+    return new Daemon(options, Daemon.loadConfig(options));
+  }
+
+  private static loadConfig(options: DaemonOptions): Config {
+    return loadDaemonConfig(options.configFile, {
       mustExist: options.configMustExist,
       ...(options.driver.configSchema ? { extraSchema: options.driver.configSchema } : {}),
-    });
-    return new Daemon(options, config);
+    }).config;
   }
 
   get currentConfig(): Config {
@@ -138,10 +141,7 @@ export class Daemon {
   /** Re-reads the config file; a bad file is reported and the running config kept. Returns whether it applied. */
   reload(): boolean {
     try {
-      const { config } = loadDaemonConfig(this.options.configFile, {
-        mustExist: this.options.configMustExist,
-        ...(this.options.driver.configSchema ? { extraSchema: this.options.driver.configSchema } : {}),
-      });
+      const config = Daemon.loadConfig(this.options);
       this.logs.configure({ level: config.log_level as LogLevelNumber, filters: config.log_filters });
       this.config = config;
       this.options.driver.reload?.(config);
