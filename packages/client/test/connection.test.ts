@@ -20,21 +20,12 @@ import {
   spawnNamedDaemon,
   stopDaemonByPidFile,
   type DaemonProcess,
+  rejectionOf,
 } from '@tsvirt/common/testing';
-import { ErrorCode, VirError, open, AdminConnection } from '../src/index.js';
+import { ErrorCode, open, AdminConnection } from '../src/index.js';
 
 /** connect.getURI, but owned by `daemon`: answered by that daemon alone, so it shows where a call went. */
 const uriOf = (daemon: DaemonName) => ({ ...connectGetURI, owner: daemon });
-
-async function rejection(promise: Promise<unknown>): Promise<VirError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  throw new Error('expected a failure');
-}
 
 async function withDaemons(
   daemons: DaemonName[],
@@ -84,7 +75,7 @@ test('one connection routes each call to the daemon that owns it', () =>
 test('a daemon that is not running fails its own subsystem only, with a clear error', () =>
   withDaemons(['virtqemud'], async (env, root) => {
     const conn = await open('qemu:///session', { env, autostart: false });
-    const err = await rejection(conn.call(uriOf('virtstoraged'), {}));
+    const err = await rejectionOf(conn.call(uriOf('virtstoraged'), {}));
     assert.is(err.code, ErrorCode.NO_CONNECT);
     assert.match(err.message, `the storage daemon is not running: cannot connect to '${root}/run/virtstoraged-sock'`);
     assert.is(await conn.getURI(), 'qemu:///session', 'the QEMU daemon still answers');
@@ -127,7 +118,7 @@ test('an autostarted daemon that cannot start is reported with its log, without 
     mkdirSync(join(root, 'etc'), { recursive: true });
     writeFileSync(join(root, 'etc', 'virtqemud.conf'), 'max_clients = "lots"\n');
     const started = Date.now();
-    const err = await rejection(open('qemu:///session', { env }));
+    const err = await rejectionOf(open('qemu:///session', { env }));
     assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
     assert.is(err.code, ErrorCode.NO_CONNECT);
     assert.match(err.message, `virtqemud exited with status 1; see '${root}/log/virtqemud.log'`);
@@ -142,13 +133,13 @@ test('no autostart for /system, and remote URIs are refused until virtproxyd exi
   const root = makeTempRoot();
   const env = { ...process.env, TSVIRT_ROOT: root };
   try {
-    const err = await rejection(open('qemu:///system', { env }));
+    const err = await rejectionOf(open('qemu:///system', { env }));
     assert.is(err.code, ErrorCode.NO_CONNECT);
     assert.match(err.message, /the QEMU daemon is not running/);
     assert.is(pidFromRoot(root, 'virtqemud'), undefined, 'nothing was started');
-    const remote = await rejection(open('qemu+tls://host.example/system', { env }));
+    const remote = await rejectionOf(open('qemu+tls://host.example/system', { env }));
     assert.is(remote.code, ErrorCode.OPERATION_UNSUPPORTED);
-    const bad = await rejection(open('qemu//broken', { env }));
+    const bad = await rejectionOf(open('qemu//broken', { env }));
     assert.is(bad.code, ErrorCode.INVALID_ARG);
   } finally {
     removeTempRoot(root);

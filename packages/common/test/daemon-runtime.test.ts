@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode } from '../src/errors/error-codes.js';
-import { VirError } from '../src/errors/vir-error.js';
 import { adminGetLogging, adminGetServerInfo, adminListClients, adminSetLogging } from '../src/protocol/admin.js';
 import { connectEventRegister, connectGetFeatures, connectGetURI, connectGetVersion } from '../src/protocol/connect.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../src/testing/daemon-process.js';
 import { fixtureEcho, fixtureEmit, fixtureTick } from '../src/testing/fixture-daemon.js';
 import { FIXTURE_DAEMON, openSession, socketPaths, startFixture } from './helpers.js';
+import { rejectionOf } from '../src/testing/expect-error.js';
 
 /** Runs `body` with a fresh root and a fixture daemon in it; both are gone afterwards, pass or fail. */
 async function withDaemon(
@@ -35,16 +35,6 @@ async function withDaemon(
     await daemon?.stop();
     removeTempRoot(root);
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<VirError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
@@ -206,7 +196,7 @@ test('the admin socket reports the server and its clients, and changes logging a
       level: 1,
       filters: '4:rpc 2:daemon',
     });
-    const bad = await rejection(admin.call(adminSetLogging, { filters: 'loud:rpc' }));
+    const bad = await rejectionOf(admin.call(adminSetLogging, { filters: 'loud:rpc' }));
     assert.is(bad.code, ErrorCode.CONF_SYNTAX);
     assert.match(bad.message, /invalid log filter 'loud:rpc'/);
     ro.close();
@@ -217,9 +207,9 @@ test('admin procedures are not served on the main socket, nor main ones on the a
   withDaemon(async (root) => {
     const paths = socketPaths(root);
     const rw = await openSession(paths.rw);
-    assert.is((await rejection(rw.call(adminGetServerInfo, {}))).code, ErrorCode.RPC);
+    assert.is((await rejectionOf(rw.call(adminGetServerInfo, {}))).code, ErrorCode.RPC);
     const admin = await openSession(paths.admin);
-    assert.is((await rejection(admin.call(connectGetURI, {}))).code, ErrorCode.RPC);
+    assert.is((await rejectionOf(admin.call(connectGetURI, {}))).code, ErrorCode.RPC);
     rw.close();
     admin.close();
   }));
@@ -228,7 +218,7 @@ test('the read-only socket serves reads and refuses a mutating call', () =>
   withDaemon(async (root) => {
     const ro = await openSession(socketPaths(root).ro);
     assert.equal(await ro.call(connectGetURI, {}), { uri: 'secret:///session' });
-    const err = await rejection(ro.call(fixtureEmit, { count: 1 }));
+    const err = await rejectionOf(ro.call(fixtureEmit, { count: 1 }));
     assert.is(err.code, ErrorCode.OPERATION_DENIED);
     assert.match(err.message, /read only access prevents fixture\.emit/);
     ro.close();

@@ -2,8 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, ErrorDomain } from '../src/errors/error-codes.js';
-import { VirError } from '../src/errors/vir-error.js';
 import { formatURI, isLocalURI, parseURI, quoteURI, type ParsedURI } from '../src/uri/parse-uri.js';
+import { virErrorOf } from '../src/testing/expect-error.js';
 
 const accepted: Array<[string, ParsedURI, boolean]> = [
   ['qemu:///system', { driver: 'qemu', path: '/system', params: {} }, true],
@@ -155,7 +155,7 @@ const rejected: Array<[string, string]> = [
 
 for (const [text, reason] of rejected) {
   test(`reject ${JSON.stringify(text)}`, () => {
-    const err = catchError(() => parseURI(text));
+    const err = virErrorOf(() => parseURI(text));
     assert.is(err.code, ErrorCode.INVALID_ARG);
     assert.is(err.domain, ErrorDomain.URI);
     assert.ok(err.message.startsWith(`invalid URI '${text}': `), err.message);
@@ -172,7 +172,7 @@ const rejectedControl: Array<[string, string]> = [
 ];
 for (const [text, message] of rejectedControl) {
   test(`reject control character in ${JSON.stringify(text)}`, () => {
-    const err = catchError(() => parseURI(text));
+    const err = virErrorOf(() => parseURI(text));
     assert.is(err.code, ErrorCode.INVALID_ARG);
     assert.is(err.domain, ErrorDomain.URI);
     assert.is(err.message, message);
@@ -182,7 +182,7 @@ for (const [text, message] of rejectedControl) {
 }
 
 test('the example message from the spec', () => {
-  assert.is(catchError(() => parseURI('qemu//x')).message, "invalid URI 'qemu//x': missing '://'");
+  assert.is(virErrorOf(() => parseURI('qemu//x')).message, "invalid URI 'qemu//x': missing '://'");
 });
 
 test('quoteURI escapes only control characters', () => {
@@ -204,16 +204,5 @@ test('isLocalURI', () => {
     assert.is(isLocalURI({ driver: 'qemu', path: '/system', params: {}, ...part }), local, JSON.stringify(part));
   }
 });
-
-function catchError(fn: () => unknown): VirError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  assert.unreachable('expected a VirError');
-  throw new Error('unreachable');
-}
 
 test.run();

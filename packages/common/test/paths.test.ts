@@ -2,7 +2,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, ErrorDomain } from '../src/errors/error-codes.js';
-import { VirError } from '../src/errors/vir-error.js';
 import { DAEMON_NAMES } from '../src/protocol/daemons.js';
 import {
   MAX_SOCKET_PATH_BYTES,
@@ -12,6 +11,7 @@ import {
   rootFromEnv,
   type DaemonPaths,
 } from '../src/daemon/paths.js';
+import { virErrorOf } from '../src/testing/expect-error.js';
 
 const HOME = '/home/alice';
 const XDG = {
@@ -200,7 +200,7 @@ const badRoots: Array<[string | undefined, string]> = [
 ];
 for (const [root, message] of badRoots) {
   test(`resolvePaths rejects root ${JSON.stringify(root)}`, () => {
-    const err = catchError(() =>
+    const err = virErrorOf(() =>
       resolvePaths({ daemon: 'virtqemud', mode: 'system', root, env: {}, home: HOME, uid: 0 }),
     );
     assert.is(err.code, ErrorCode.INVALID_ARG);
@@ -210,7 +210,7 @@ for (const [root, message] of badRoots) {
 }
 
 test('session mode needs an absolute home when XDG does not cover everything', () => {
-  const err = catchError(() => resolvePaths({ daemon: 'virtqemud', mode: 'session', env: {}, home: '', uid: 1000 }));
+  const err = virErrorOf(() => resolvePaths({ daemon: 'virtqemud', mode: 'session', env: {}, home: '', uid: 1000 }));
   assert.is(err.code, ErrorCode.INVALID_ARG);
   assert.is(err.domain, ErrorDomain.CONF);
   assert.match(err.message, "home directory '' is not an absolute path");
@@ -241,7 +241,7 @@ const tooLong: Array<[string, number]> = [
 ];
 for (const [path, bytes] of tooLong) {
   test(`assertSocketPathFits rejects ${bytes} bytes`, () => {
-    const err = catchError(() => assertSocketPathFits(path));
+    const err = virErrorOf(() => assertSocketPathFits(path));
     assert.is(err.code, ErrorCode.INVALID_ARG);
     assert.is(err.domain, ErrorDomain.RPC);
     assert.ok(err.message.includes(`'${path}'`), 'names the path');
@@ -256,7 +256,7 @@ test('resolvePaths refuses a root whose sockets would not fit', () => {
   const ok = resolvePaths({ daemon: 'virtnodedevd', mode: 'system', root: root79, env: {}, home: HOME, uid: 0 });
   assert.is(Buffer.byteLength(ok.sockets.admin), 107);
   const root80 = root79 + 'r';
-  const err = catchError(() =>
+  const err = virErrorOf(() =>
     resolvePaths({ daemon: 'virtnodedevd', mode: 'system', root: root80, env: {}, home: HOME, uid: 0 }),
   );
   assert.is(err.code, ErrorCode.INVALID_ARG);
@@ -266,20 +266,9 @@ test('resolvePaths refuses a root whose sockets would not fit', () => {
 
 test('resolvePaths refuses a long XDG_RUNTIME_DIR', () => {
   const env = { XDG_RUNTIME_DIR: '/' + 'x'.repeat(100) };
-  const err = catchError(() => resolvePaths({ daemon: 'virtqemud', mode: 'session', env, home: HOME, uid: 1000 }));
+  const err = virErrorOf(() => resolvePaths({ daemon: 'virtqemud', mode: 'session', env, home: HOME, uid: 1000 }));
   assert.is(err.code, ErrorCode.INVALID_ARG);
   assert.match(err.message, 'virtqemud-sock');
 });
-
-function catchError(fn: () => unknown): VirError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  assert.unreachable('expected a VirError');
-  throw new Error('unreachable');
-}
 
 test.run();

@@ -10,7 +10,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode } from '../src/errors/error-codes.js';
 import { TransportError } from '../src/errors/transport-error.js';
-import { VirError } from '../src/errors/vir-error.js';
 import { PROTOCOL_VERSION, connectOpen } from '../src/protocol/connect.js';
 import { defineEvent, defineProcedure } from '../src/protocol/procedure.js';
 import { ClientSession } from '../src/rpc/client-session.js';
@@ -20,6 +19,7 @@ import { ProcedureTable } from '../src/server/procedure-table.js';
 import { RpcServer } from '../src/server/rpc-server.js';
 import type { SocketKind } from '../src/protocol/daemons.js';
 import { duplexPair } from '../src/testing/memory-duplex.js';
+import { rejectionOf } from '../src/testing/expect-error.js';
 
 const sleepProc = defineProcedure({
   name: 'test.sleep',
@@ -131,16 +131,6 @@ async function handshake(session: ClientSession, readonly = false) {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<VirError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 test('replies come back out of order, each to its own call', async () => {
   const { connect } = makeServer();
   const session = connect();
@@ -174,7 +164,7 @@ test('a thousand calls in flight on one connection', async () => {
 test('no call is served before connect.open', async () => {
   const { connect } = makeServer();
   const session = connect();
-  const err = await rejection(session.call(sleepProc, { ms: 0, tag: 'x' }));
+  const err = await rejectionOf(session.call(sleepProc, { ms: 0, tag: 'x' }));
   assert.is(err.code, ErrorCode.RPC);
   assert.match(err.message, /test\.sleep called before connect\.open/);
   session.close();
@@ -185,7 +175,7 @@ test('an unknown procedure gets a typed error naming it', async () => {
   const session = connect();
   await handshake(session);
   const ghost = { ...sleepProc, number: 4242, name: 'ghost.call' };
-  const err = await rejection(session.call(ghost, { ms: 0, tag: '' }));
+  const err = await rejectionOf(session.call(ghost, { ms: 0, tag: '' }));
   assert.is(err.code, ErrorCode.RPC);
   assert.match(err.message, /unknown procedure 4242/);
   session.close();
@@ -206,7 +196,7 @@ for (const [what, args, pattern] of [
     const { connect } = makeServer();
     const session = connect();
     await handshake(session);
-    const err = await rejection(session.call(sleepProc, args as never));
+    const err = await rejectionOf(session.call(sleepProc, args as never));
     assert.is(err.code, ErrorCode.INVALID_ARG);
     assert.match(err.message, pattern);
     session.close();
@@ -219,7 +209,7 @@ test('the read-only socket refuses a mutating procedure, from its declaration', 
   const opened = await handshake(session, false);
   assert.is(opened.readonly, true, 'the ro socket forces read-only');
   assert.equal(await session.call(sleepProc, { ms: 0, tag: 'r' }), { tag: 'r' });
-  const err = await rejection(session.call(mutateProc, {}));
+  const err = await rejectionOf(session.call(mutateProc, {}));
   assert.is(err.code, ErrorCode.OPERATION_DENIED);
   assert.match(err.message, /read only access prevents test\.mutate/);
   session.close();
@@ -229,7 +219,7 @@ test('a read-write socket client that asks for read-only gets it', async () => {
   const { connect } = makeServer();
   const session = connect('rw');
   assert.is((await handshake(session, true)).readonly, true);
-  assert.is((await rejection(session.call(mutateProc, {}))).code, ErrorCode.OPERATION_DENIED);
+  assert.is((await rejectionOf(session.call(mutateProc, {}))).code, ErrorCode.OPERATION_DENIED);
   session.close();
 });
 
@@ -245,7 +235,7 @@ test('a handler result that breaks its schema becomes an internal error, not bad
   const { connect } = makeServer();
   const session = connect();
   await handshake(session);
-  const err = await rejection(session.call(badResultProc, {}));
+  const err = await rejectionOf(session.call(badResultProc, {}));
   assert.is(err.code, ErrorCode.INTERNAL_ERROR);
   assert.match(err.message, /test\.badResult produced a result that breaks its schema: \/count must be integer/);
   session.close();
@@ -276,7 +266,7 @@ test('subscribing to an event the daemon does not emit is refused', async () => 
   const session = connect();
   await handshake(session);
   const { connectEventRegister } = await import('../src/protocol/connect.js');
-  const err = await rejection(session.call(connectEventRegister, { event: 12345 }));
+  const err = await rejectionOf(session.call(connectEventRegister, { event: 12345 }));
   assert.is(err.code, ErrorCode.INVALID_ARG);
   session.close();
 });

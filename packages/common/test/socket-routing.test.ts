@@ -2,10 +2,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, ErrorDomain } from '../src/errors/error-codes.js';
-import { VirError } from '../src/errors/vir-error.js';
 import { DAEMON_NAMES, DRIVER_DAEMON, type DaemonName, type SocketKind } from '../src/protocol/daemons.js';
 import { parseURI } from '../src/uri/parse-uri.js';
 import { daemonForURI, routeURI, type Route } from '../src/uri/socket-routing.js';
+import { virErrorOf } from '../src/testing/expect-error.js';
 
 const HOME = '/home/alice';
 const ENV = { XDG_RUNTIME_DIR: '/run/user/1000' };
@@ -274,7 +274,7 @@ const refused: Array<[string, string, SocketKind, ErrorCode, ErrorDomain, string
 ];
 for (const [text, daemon, kind, code, domain, message] of refused) {
   test(`routeURI refuses ${text.length > 60 ? text.slice(0, 60) + '…' : text} (${daemon} ${kind})`, () => {
-    const err = catchError(() => route(text, daemon as DaemonName, kind));
+    const err = virErrorOf(() => route(text, daemon as DaemonName, kind));
     assert.is(err.code, code);
     assert.is(err.domain, domain);
     assert.ok(err.message.includes(message), `${err.message} should include ${message}`);
@@ -283,7 +283,7 @@ for (const [text, daemon, kind, code, domain, message] of refused) {
 
 test('a too-long computed path is refused, unless ?socket= replaces it', () => {
   const env = { TSVIRT_ROOT: '/' + 'r'.repeat(100) };
-  const err = catchError(() => route('qemu:///session', 'virtqemud', 'rw', env));
+  const err = virErrorOf(() => route('qemu:///session', 'virtqemud', 'rw', env));
   assert.is(err.code, ErrorCode.INVALID_ARG);
   assert.is(err.domain, ErrorDomain.RPC);
   assert.equal(route('qemu:///session?socket=/tmp/s', 'virtqemud', 'rw', env), {
@@ -302,22 +302,11 @@ for (const [driver, daemon] of Object.entries(DRIVER_DAEMON)) {
 
 for (const text of ['foo:///system', 'constructor:///system', 'tostring:///session', 'test:///default']) {
   test(`daemonForURI refuses ${text}`, () => {
-    const err = catchError(() => daemonForURI(parseURI(text)));
+    const err = virErrorOf(() => daemonForURI(parseURI(text)));
     assert.is(err.code, ErrorCode.NO_CONNECT);
     assert.is(err.domain, ErrorDomain.URI);
     assert.is(err.message, `no driver for URI '${text}'`);
   });
-}
-
-function catchError(fn: () => unknown): VirError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, VirError);
-    return err as VirError;
-  }
-  assert.unreachable('expected a VirError');
-  throw new Error('unreachable');
 }
 
 test.run();

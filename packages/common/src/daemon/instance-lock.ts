@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ErrorCode, ErrorDomain } from '../errors/error-codes.js';
 import { VirError } from '../errors/vir-error.js';
+import { listen } from './listen.js';
 
 export interface InstanceLock {
   release(): void;
@@ -17,16 +18,6 @@ export interface InstanceLock {
 
 function lockName(pidFile: string): string {
   return `\0tsvirt-lock-${createHash('sha256').update(pidFile).digest('hex').slice(0, 40)}`;
-}
-
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function readPid(pidFile: string): string {

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { ErrorCode, ErrorDomain } from '../errors/error-codes.js';
 import { VirError } from '../errors/vir-error.js';
 import type { SocketKind } from '../server/server-client.js';
+import { listen } from './listen.js';
 
 export interface SocketSpec {
   kind: SocketKind;
@@ -25,16 +26,6 @@ export interface ListeningSocket {
   createdPath: string | undefined;
 }
 
-function listenOn(server: Server, target: string | { fd: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(target, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 function groupId(name: string): number {
   const line = readFileSync('/etc/group', 'utf8')
     .split('\n')
@@ -48,7 +39,7 @@ function groupId(name: string): number {
 
 export async function adoptActivatedSocket(kind: SocketKind, fd: number): Promise<ListeningSocket> {
   const server = createServer();
-  await listenOn(server, { fd });
+  await listen(server, { fd });
   return { kind, server, createdPath: undefined };
 }
 
@@ -59,7 +50,7 @@ export async function createListeningSocket(spec: SocketSpec, runDirMode: number
   const server = createServer();
   const previousUmask = process.umask(0o077);
   try {
-    await listenOn(server, spec.path);
+    await listen(server, spec.path);
   } catch (err) {
     throw new VirError(
       ErrorCode.SYSTEM_ERROR,
