@@ -3,3 +3,4 @@ export * from './daemon-process.js';
 export * from './memory-duplex.js';
 export * from './fixture-daemon.js';
 export * from './expect-error.js';
+export * from './daemon-smoke.js';

@@ -1,0 +1,15 @@
+/** virtnodedevd starts on the shared skeleton and answers the connect calls as itself. */
+import { askDaemonConnectQuestions } from '@tsvirt/common/testing';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+test('virtnodedevd answers the connect calls on its sockets', async () => {
+  const answers = await askDaemonConnectQuestions('virtnodedevd');
+  assert.is(answers.uri, 'nodedev:///session');
+  assert.is(answers.type, 'nodedev');
+  assert.ok(answers.version > 0, `version ${answers.version}`);
+  assert.equal(answers.features.slice(0, 3), ['keepalive', 'streams', 'events']);
+  assert.is(answers.readonlyHandshake, true, 'the read-only socket forces read-only');
+});
+
+test.run();

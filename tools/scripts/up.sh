@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Bring tsvirt up on this machine and show it answering:
+#
+#   1. system packages (apt, as root, only when a needed command is missing)
+#   2. npm ci (only when node_modules is missing or older than package-lock.json), npm run build
+#   3. the five local daemons in session mode under one throw-away root (TSVIRT_ROOT)
+#   4. tsvirsh version / uri / hostname, and each daemon's pid as its admin socket reports it
+#   5. where everything is and how to use it; then the daemons are stopped (by PID),
+#      unless --keep is given
+#
+#   sudo ./tools/scripts/up.sh [--keep] [--root DIR]
+#
+#   --keep       leave the daemons running (they still exit after 300 s without clients)
+#   --root DIR   use DIR as TSVIRT_ROOT instead of a fresh /tmp/tsvirt-up.XXXX
+#                (the TSVIRT_ROOT environment variable does the same)
+#
+# What runs today is the spine: sockets, handshake, the connect.* and admin.* procedures.
+# Booting a guest is not part of this script yet; that step arrives with the QEMU driver
+# (issue 3).
+set -euo pipefail
+
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
+
+KEEP=0
+ROOT_ARG=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) KEEP=1 ;;
+    --root) [ $# -ge 2 ] || { echo "up.sh: --root needs a directory" >&2; exit 2; }; ROOT_ARG="$2"; shift ;;
+    --root=*) ROOT_ARG="${1#--root=}" ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "up.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# A relative root means relative to where the script was started, not to the repo.
+ROOT_ARG="${ROOT_ARG:-${TSVIRT_ROOT:-}}"
+if [ -n "$ROOT_ARG" ]; then ROOT_ARG="$(realpath -m -- "$ROOT_ARG")"; fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+REPO="$(pwd)"
+
+DAEMONS=(virtqemud virtnetworkd virtstoraged virtnodedevd virtsecretd)
+PIDS=()
+STOP_ON_EXIT=1
+
+say() { printf '\n=== up: %s\n' "$*"; }
+
+# --- stopping what we started, by PID only ----------------------------------------------
+stop_daemons() {
+  [ "${#PIDS[@]}" -gt 0 ] || return 0
+  local pid state i
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for i in $(seq 50); do
+      state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+      # gone, or a zombie waiting for us to reap it
+      if [ -z "$state" ] || [[ "$state" == Z* ]]; then break; fi
+      sleep 0.1
+    done
+    state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+    if [ -n "$state" ] && [[ "$state" != Z* ]]; then
+      echo "up: pid $pid did not stop within 5 s of SIGTERM: sending SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+
+on_exit() {
+  local rc=$?
+  if [ "$STOP_ON_EXIT" = 1 ] && [ "${#PIDS[@]}" -gt 0 ]; then
+    say "stopping the daemons (pids ${PIDS[*]})"
+    stop_daemons
+    echo "stopped."
+  fi
+  if [ "$rc" != 0 ] && [ -n "${TSVIRT_ROOT:-}" ] && [ -d "${TSVIRT_ROOT}/log" ]; then
+    echo "up: failed (exit $rc); daemon logs are in ${TSVIRT_ROOT}/log" >&2
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- 1. system packages -----------------------------------------------------------------
+# The commands the daemons and their tests use. The package list is a copy of the one
+# .ci/run installs (its apt_install step); .ci/run keeps its list inline, so keep the two
+# in step by hand.
+NEEDED_COMMANDS=(qemu-system-x86_64 qemu-img ip dnsmasq nft systemd-socket-activate)
+APT_PACKAGES=(qemu-system-x86 qemu-utils iproute2 dnsmasq-base nftables systemd procps util-linux ca-certificates)
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+
+say "system packages"
+missing=()
+for cmd in "${NEEDED_COMMANDS[@]}"; do have "$cmd" || missing+=("$cmd"); done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "all present: ${NEEDED_COMMANDS[*]}"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "missing: ${missing[*]}; installing ${APT_PACKAGES[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+else
+  # The spine runs without them; the drivers that need them do not exist yet.
+  echo "missing: ${missing[*]} (run as root on Debian/Ubuntu to install ${APT_PACKAGES[*]}); continuing" >&2
+fi
+
+# --- 2. dependencies and build ----------------------------------------------------------
+say "node dependencies and build"
+command -v node >/dev/null 2>&1 || { echo "up: node not found: Node.js >= 20.19 is needed" >&2; exit 1; }
+command -v npm >/dev/null 2>&1 || { echo "up: npm not found" >&2; exit 1; }
+node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    console.error(`up: Node.js ${process.versions.node} is too old: >= 20.19 is needed`);
+    process.exit(1);
+  }'
+echo "node $(node --version), npm $(npm --version)"
+# npm writes node_modules/.package-lock.json on every install: it dates the installed tree.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules is up to date with package-lock.json: skipping npm ci"
+fi
+npm run build
+
+# --- 3. the daemons ---------------------------------------------------------------------
+if [ -n "$ROOT_ARG" ]; then
+  TSVIRT_ROOT="$ROOT_ARG"
+  mkdir -p "$TSVIRT_ROOT"
+else
+  TSVIRT_ROOT="$(mktemp -d /tmp/tsvirt-up.XXXX)"
+fi
+export TSVIRT_ROOT
+mkdir -p "$TSVIRT_ROOT/log"
+
+say "starting ${DAEMONS[*]} in session mode under $TSVIRT_ROOT"
+for d in "${DAEMONS[@]}"; do
+  node "packages/$d/bin/$d.js" --session --timeout 300 </dev/null >"$TSVIRT_ROOT/log/$d.log" 2>&1 &
+  PIDS+=("$!")
+done
+
+# Wait until each read-write socket accepts a connection and the pidfile names the process
+# we started (and not another daemon already running in this root); give up on one that exits.
+UP_PIDS="${PIDS[*]}" UP_DAEMONS="${DAEMONS[*]}" node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  import { connect } from "node:net";
+  import { join } from "node:path";
+  const daemons = process.env.UP_DAEMONS.split(" ");
+  const pids = process.env.UP_PIDS.split(" ").map(Number);
+  const root = process.env.TSVIRT_ROOT;
+  const read = (path) => { try { return readFileSync(path, "utf8"); } catch { return ""; } };
+  const answers = (path) =>
+    new Promise((resolve) => {
+      const socket = connect(path);
+      socket.once("connect", () => { socket.destroy(); resolve(true); });
+      socket.once("error", () => resolve(false));
+    });
+  const alive = (pid) => {
+    const stat = read(`/proc/${pid}/stat`);
+    return stat !== "" && !stat.split(") ")[1]?.startsWith("Z");
+  };
+  const pending = new Set(daemons.keys());
+  const deadline = Date.now() + 15_000;
+  while (pending.size > 0) {
+    for (const i of [...pending]) {
+      const d = daemons[i];
+      const path = join(root, "run", `${d}-sock`);
+      const ours = read(join(root, "run", `${d}.pid`)).trim() === String(pids[i]);
+      if (ours && (await answers(path))) { console.log(`${d} (pid ${pids[i]}) answers on ${path}`); pending.delete(i); }
+      else if (!alive(pids[i])) {
+        console.error(`up: ${d} (pid ${pids[i]}) exited before listening; its log says:`);
+        console.error(read(join(root, "log", `${d}.log`)).trimEnd().split("\n").slice(-5).join("\n"));
+        process.exit(1);
+      }
+    }
+    if (pending.size > 0 && Date.now() > deadline) {
+      console.error(`up: no answer within 15 s from ${[...pending].map((i) => daemons[i]).join(", ")}`);
+      process.exit(1);
+    }
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }'
+
+# --- 4. show them working ---------------------------------------------------------------
+TSVIRSH=(node tools/bin/tsvirsh.js)
+for cmd in version uri hostname; do
+  say "tsvirsh -c qemu:///session $cmd"
+  "${TSVIRSH[@]}" -c qemu:///session "$cmd"
+done
+
+say "each daemon, as its admin socket reports it"
+UP_PIDS="${PIDS[*]}" UP_DAEMONS="${DAEMONS[*]}" node --input-type=module -e '
+  import { AdminConnection } from "@tsvirt/client";
+  const daemons = process.env.UP_DAEMONS.split(" ");
+  const pids = process.env.UP_PIDS.split(" ").map(Number);
+  const rows = [["daemon", "pid", "socket"]];
+  let mismatch = false;
+  for (const [i, daemon] of daemons.entries()) {
+    const admin = await AdminConnection.open(daemon, "qemu:///session");
+    try {
+      const info = await admin.getServerInfo();
+      rows.push([daemon, String(info.pid), `${info.runDir}/${daemon}-sock`]);
+      if (info.pid !== pids[i]) {
+        console.error(`up: ${daemon} reports pid ${info.pid}, but up.sh started pid ${pids[i]}`);
+        mismatch = true;
+      }
+    } finally {
+      admin.close();
+    }
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd());
+  if (mismatch) process.exit(1);'
+
+# --- 5. where things are ----------------------------------------------------------------
+if [ -x node_modules/.bin/tsvirsh ]; then
+  USE="npx tsvirsh"
+  USE_NOTE="(npx finds tsvirsh from inside $REPO)"
+else
+  USE="node $REPO/tools/bin/tsvirsh.js"
+  USE_NOTE="(npx tsvirsh works once npm ci has linked the workspace bins)"
+fi
+say "tsvirt is up"
+cat <<EOF
+root:     $TSVIRT_ROOT  (TSVIRT_ROOT: every path below lives under it)
+sockets:  $TSVIRT_ROOT/run/<daemon>-sock, <daemon>-sock-ro, <daemon>-admin-sock
+logs:     $TSVIRT_ROOT/log/<daemon>.log
+config:   $TSVIRT_ROOT/etc/<daemon>.conf  (absent: built-in defaults)
+state:    $TSVIRT_ROOT/lib/<daemon>/
+
+Use it:
+  TSVIRT_ROOT=$TSVIRT_ROOT $USE -c qemu:///session
+  TSVIRT_ROOT=$TSVIRT_ROOT $USE -c network:///session uri
+  $USE_NOTE
+A session daemon that is not running is started by the client on first use,
+and exits after 120 s without clients.
+EOF
+
+if [ "$KEEP" = 1 ]; then
+  STOP_ON_EXIT=0
+  cat <<EOF
+
+--keep: the daemons stay running (each exits by itself after 300 s without clients).
+  pids:  ${PIDS[*]}
+  stop:  kill ${PIDS[*]}
+EOF
+fi
