@@ -61,6 +61,8 @@ export class DaemonLink {
         readonly: options.readonly,
         uri: options.uri,
       });
+      // Never send what the daemon would refuse: it closes the connection on an oversized frame.
+      session.channel.peerMaxFrameSize = handshake.maxFrameSize;
       if (options.readonly && !handshake.readonly) {
         throw new VirError(
           ErrorCode.RPC,

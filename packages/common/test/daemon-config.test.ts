@@ -53,7 +53,7 @@ keepalive_interval = -1
 keepalive_count = 0
 admin_keepalive_interval = 30
 admin_keepalive_count = 2
-max_frame_size = 4096
+max_frame_size = 1048576
 log_level = 1
 log_filters = "1:rpc 3:+qemu 4:config"
 log_outputs = "3:stderr"
@@ -71,7 +71,7 @@ timeout = 120
     keepalive_count: 0,
     admin_keepalive_interval: 30,
     admin_keepalive_count: 2,
-    max_frame_size: 4096,
+    max_frame_size: 1048576,
     log_level: 1,
     log_filters: '1:rpc 3:+qemu 4:config',
     log_outputs: '3:stderr',
@@ -104,7 +104,7 @@ const badValues: [text: string, key: string, detail: string][] = [
   ['keepalive_count = -1', 'keepalive_count', 'must be >= 0'],
   ['admin_keepalive_interval = "5"', 'admin_keepalive_interval', 'must be integer'],
   ['admin_keepalive_count = -1', 'admin_keepalive_count', 'must be >= 0'],
-  ['max_frame_size = 4095', 'max_frame_size', 'must be >= 4096'],
+  ['max_frame_size = 1048575', 'max_frame_size', 'must be >= 1048576'],
   ['max_frame_size = 1073741825', 'max_frame_size', 'must be <= 1073741824'],
   ['timeout = -1', 'timeout', 'must be >= 0'],
   ['unix_sock_ro_perms = "0999"', 'unix_sock_ro_perms', 'must match pattern'],

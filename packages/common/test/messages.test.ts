@@ -56,4 +56,13 @@ for (const [what, body] of malformed) {
   });
 }
 
+test('undefined travels as nil, and 64-bit integers arrive as numbers', () => {
+  const decoded = decodeMessage(encodeMessage({ type: MessageType.REPLY, serial: 1, result: { gone: undefined } }));
+  assert.equal(decoded, { type: MessageType.REPLY, serial: 1, result: { gone: null } });
+  // A uint64 from another implementation (0xcf), e.g. a volume capacity of 10 GiB.
+  const body = Buffer.concat([Buffer.from([0x93, 0x01, 0x01, 0xcf]), Buffer.alloc(8)]);
+  body.writeBigUInt64BE(10n * 2n ** 30n, 4);
+  assert.equal(decodeMessage(body), { type: MessageType.REPLY, serial: 1, result: 10 * 2 ** 30 });
+});
+
 test.run();

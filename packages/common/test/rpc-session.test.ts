@@ -82,7 +82,7 @@ function makeServer(keepaliveMs = 0): {
   bus: EventBus;
   connect: (kind?: SocketKind, clientKeepaliveMs?: number) => ClientSession;
 } {
-  const table = new ProcedureTable();
+  const table = new ProcedureTable('main');
   registerConnectProcedures(
     table,
     {
@@ -109,7 +109,7 @@ function makeServer(keepaliveMs = 0): {
   const server = new RpcServer({
     daemonName: 'virtqemud',
     mainTable: table,
-    adminTable: new ProcedureTable(),
+    adminTable: new ProcedureTable('admin'),
     channelOptions: () => ({ maxFrameSize: 1 << 20, keepalive: { intervalMs: keepaliveMs, count: 2 } }),
     maxClients: () => 100,
     log: quiet,

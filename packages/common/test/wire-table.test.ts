@@ -123,7 +123,7 @@ test('procedure names follow group.method and numbers are unique', () => {
     assert.match(p.name, /^[a-z]+\.[a-zA-Z]+$/);
     assert.not.ok(numbers.has(p.number), `duplicate ${p.number}`);
     numbers.add(p.number);
-    assert.ok(p.socket === 'admin' ? p.name.startsWith('admin.') : !p.name.startsWith('admin.'), p.name);
+    assert.is(p.socket === 'admin', p.name.startsWith('admin.'), p.name);
   }
 });
 

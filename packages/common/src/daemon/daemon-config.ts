@@ -12,6 +12,7 @@ import { configFileError, parseConfigText, type ConfigValue } from './config-fil
 export { parseLogFilters, type LogFilter } from '../logging/log-manager.js';
 
 const GIB = 1024 * 1024 * 1024;
+const MIB = 1024 * 1024;
 
 const SocketPerms = (which: string) =>
   Type.String({ pattern: '^[0-7]{3,4}$', description: `Octal mode of the ${which} socket, e.g. "0660".` });
@@ -45,7 +46,11 @@ export const DaemonConfigSchema = Type.Object(
     keepalive_count: KeepaliveCount,
     admin_keepalive_interval: KeepaliveInterval,
     admin_keepalive_count: KeepaliveCount,
-    max_frame_size: Type.Integer({ minimum: 4096, maximum: GIB, description: 'Largest frame accepted, in bytes.' }),
+    max_frame_size: Type.Integer({
+      minimum: MIB,
+      maximum: GIB,
+      description: 'Largest frame accepted, in bytes; at least 1 MiB so that a 256 KiB stream chunk always fits.',
+    }),
     // Unsafe narrows the static type to the level union while ajv still checks an integer range.
     log_level: Type.Unsafe<LogLevelNumber>({ ...LogLevelSchema, description: '1 debug, 2 info, 3 warning, 4 error.' }),
     log_filters: Type.String({ description: 'Per-module levels, libvirt syntax: "1:rpc 3:qemu 4:config".' }),

@@ -55,7 +55,7 @@ export class Daemon {
   private idleTimer: IdleTimer | undefined;
   private socketActivated = false;
   private stopping: Promise<void> | undefined;
-  private readonly mainTable = new ProcedureTable();
+  private readonly mainTable = new ProcedureTable('main');
 
   private constructor(
     readonly options: DaemonOptions,
@@ -66,7 +66,7 @@ export class Daemon {
       options.logs ??
       new LogManager({ name: options.name, level: config.log_level as LogLevelNumber, filters: config.log_filters });
     this.log = this.logs.module('daemon');
-    const adminTable = new ProcedureTable();
+    const adminTable = new ProcedureTable('admin');
     this.server = new RpcServer({
       daemonName: options.name,
       mainTable: this.mainTable,
@@ -98,9 +98,10 @@ export class Daemon {
   /** Takes the instance lock, starts the driver, then opens the sockets. */
   async start(): Promise<void> {
     const { options } = this;
-    this.lock = await acquireInstanceLock(options.name, options.paths.pidFile);
+    // A session daemon's directories are its user's alone.
+    const dirMode = options.mode === 'session' ? 0o700 : 0o755;
+    this.lock = await acquireInstanceLock(options.name, options.paths.pidFile, dirMode);
     try {
-      const dirMode = options.mode === 'session' ? 0o700 : 0o755;
       for (const dir of [options.paths.stateDir, options.paths.runStateDir])
         mkdirSync(dir, { recursive: true, mode: dirMode });
       await options.driver.start({
@@ -230,7 +231,8 @@ export class Daemon {
       ro: this.config.unix_sock_ro_perms,
       admin: this.config.unix_sock_admin_perms,
     };
-    for (const kind of ['rw', 'ro', 'admin'] as const) {
+    // The read-write socket opens last: once it answers, the other two exist too.
+    for (const kind of ['admin', 'ro', 'rw'] as const) {
       const fd = activated?.fds[kind];
       const path = socketDir ? join(socketDir, paths.sockets[kind].split('/').pop()!) : paths.sockets[kind];
       const socket =

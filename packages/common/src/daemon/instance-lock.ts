@@ -29,7 +29,7 @@ function readPid(pidFile: string): string {
 }
 
 /** Takes the lock for `pidFile` and writes our pid there; refuses when another live daemon holds it. */
-export async function acquireInstanceLock(daemon: string, pidFile: string): Promise<InstanceLock> {
+export async function acquireInstanceLock(daemon: string, pidFile: string, runDirMode: number): Promise<InstanceLock> {
   const server = createServer();
   try {
     await listen(server, lockName(pidFile));
@@ -44,7 +44,7 @@ export async function acquireInstanceLock(daemon: string, pidFile: string): Prom
     throw err;
   }
   server.unref();
-  mkdirSync(dirname(pidFile), { recursive: true, mode: 0o755 });
+  mkdirSync(dirname(pidFile), { recursive: true, mode: runDirMode });
   const temp = `${pidFile}.${process.pid}.tmp`;
   writeFileSync(temp, `${process.pid}\n`, { mode: 0o644 });
   renameSync(temp, pidFile);

@@ -1,7 +1,7 @@
 /**
  * Error numbering, mirroring libvirt's virErrorNumber and virErrorDomain so that
  * callers who know libvirt's codes can branch on the same numbers.
- * Append-only: a number is never reused or renumbered (test/error-codes.test.ts).
+ * Append-only: a number is never reused or renumbered (test/wire-table.test.ts).
  */
 
 /** @since 0.1.0 */

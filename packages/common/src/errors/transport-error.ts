@@ -9,8 +9,7 @@ export type TransportErrorKind =
   | 'closed' // the connection ended before the reply came
   | 'timeout' // the peer stopped answering keepalives
   | 'frame-too-large' // a frame exceeded the negotiated maximum
-  | 'protocol' // undecodable frame or a message of unknown shape
-  | 'connect'; // the socket could not be reached at all
+  | 'protocol'; // undecodable frame or a message of unknown shape
 
 /** @since 0.1.0 */
 export class TransportError extends Error {

@@ -38,8 +38,6 @@ export const AdminClientInfo = Type.Object({
   socket: Type.Union([Type.Literal('rw'), Type.Literal('ro'), Type.Literal('admin')]),
   readonly: Type.Boolean(),
   connectedAt: Type.String({ description: 'ISO 8601' }),
-  pid: Type.Optional(Type.Integer()),
-  uid: Type.Optional(Type.Integer()),
   callsServed: Type.Integer(),
 });
 

@@ -14,6 +14,7 @@ export const connectOpen = defineProcedure({
   since: '0.1.0',
   readonly: true,
   owner: 'any',
+  socket: 'any',
   access: 'connect:getattr',
   summary: 'Handshake: exchange versions and features, and fix the read-only flag of the connection.',
   args: Type.Object(
@@ -44,6 +45,7 @@ export const connectClose = defineProcedure({
   since: '0.1.0',
   readonly: true,
   owner: 'any',
+  socket: 'any',
   access: 'connect:getattr',
   summary: 'Tell the daemon the client is leaving; it closes the connection after replying.',
   args: Empty,

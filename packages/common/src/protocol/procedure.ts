@@ -1,7 +1,8 @@
 /**
- * A procedure is declared once, here-shaped: name, number, schemas, read-only flag,
- * owning daemon. The TypeScript types, the ajv validators, the client's routing and
- * the dispatcher's access checks are all derived from that one declaration.
+ * A procedure is declared once: name, number, schemas, read-only flag, owning daemon,
+ * socket. The TypeScript types, the ajv validators, the client's routing, the
+ * dispatcher's read-only check and the socket a handler may be registered on are all
+ * derived from that one declaration.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { DaemonName } from './daemons.js';
@@ -9,8 +10,8 @@ import type { DaemonName } from './daemons.js';
 /** Who answers a procedure: one daemon, or every daemon (the `connect.*` family). */
 export type ProcedureOwner = DaemonName | 'any';
 
-/** Which socket family a procedure is served on. */
-export type ProcedureSocket = 'main' | 'admin';
+/** Which sockets serve a procedure: the read-write/read-only pair, the admin socket, or both (the handshake). */
+export type ProcedureSocket = 'main' | 'admin' | 'any';
 
 /** Data flowing on a stream opened by the call, seen from the client. */
 export type StreamDirection = 'upload' | 'download' | 'both';
@@ -26,7 +27,10 @@ export interface ProcedureDecl<A extends TSchema = TSchema, R extends TSchema = 
   readonly readonly: boolean;
   readonly owner: ProcedureOwner;
   readonly socket: ProcedureSocket;
-  /** Permission it needs, libvirt-style `object:permission`. */
+  /**
+   * Permission it needs, libvirt-style `object:permission`. Recorded for the access
+   * control that will check it; today only `readonly` is enforced.
+   */
   readonly access: string;
   readonly args: A;
   readonly result: R;

@@ -22,7 +22,10 @@ export interface MessageChannelEvents {
 }
 
 export class MessageChannel extends EventEmitter<MessageChannelEvents> {
+  /** Largest frame we accept. */
   readonly maxFrameSize: number;
+  /** Largest frame the peer accepts, once it has said so (the handshake); ours until then. */
+  peerMaxFrameSize: number;
   private readonly decoder: FrameDecoder;
   private readonly keepalive: Keepalive | undefined;
   private closed = false;
@@ -34,6 +37,7 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
   ) {
     super();
     this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.peerMaxFrameSize = this.maxFrameSize;
     this.decoder = new FrameDecoder(this.maxFrameSize);
     if (options.keepalive && options.keepalive.intervalMs > 0) {
       this.keepalive = new Keepalive(
@@ -60,10 +64,10 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
   send(message: Message): boolean {
     if (this.closed) return false;
     const body = encodeMessage(message);
-    if (body.length > this.maxFrameSize) {
+    if (body.length > this.peerMaxFrameSize) {
       throw new TransportError(
         'frame-too-large',
-        `message of ${body.length} bytes exceeds the limit of ${this.maxFrameSize} bytes`,
+        `message of ${body.length} bytes exceeds the peer's limit of ${this.peerMaxFrameSize} bytes`,
       );
     }
     // Cork until the end of this tick so that replies produced together leave in one write.

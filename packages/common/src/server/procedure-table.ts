@@ -26,7 +26,13 @@ export interface RegisteredProcedure {
 export class ProcedureTable {
   private readonly byNumber = new Map<number, RegisteredProcedure>();
 
+  /** `main` serves the read-write and read-only sockets, `admin` the admin socket. */
+  constructor(readonly socket: 'main' | 'admin') {}
+
   register<P extends ProcedureDecl>(decl: P, handler: ProcedureHandler<P>): this {
+    if (decl.socket !== 'any' && decl.socket !== this.socket) {
+      throw new Error(`${decl.name} is declared for the ${decl.socket} socket, not the ${this.socket} one`);
+    }
     const existing = this.byNumber.get(decl.number);
     if (existing) throw new Error(`procedure ${decl.number} registered twice (${existing.decl.name}, ${decl.name})`);
     this.byNumber.set(decl.number, { decl, handler: handler as unknown as ProcedureHandler<ProcedureDecl> });

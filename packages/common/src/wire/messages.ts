@@ -42,8 +42,17 @@ export type Message =
 
 // Plain maps and arrays only: no msgpackr records or extensions, so that any msgpack
 // implementation in any language can speak the protocol.
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+// `undefined` goes out as nil rather than msgpackr's extension; 64-bit integers come in
+// as numbers (BigInt only beyond 2^53, which no schema accepts).
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  encodeUndefinedAsNil: true,
+});
+// msgpackr supports 'auto' (number when safe, BigInt beyond) but its typings omit it.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'number' });
 
 export function encodeMessage(message: Message): Buffer {
   switch (message.type) {
