@@ -18,6 +18,7 @@
 # Booting a guest is not part of this script yet; that step arrives with the QEMU driver
 # (issue 3).
 set -euo pipefail
+# The node -e scripts below are single-quoted on purpose: ${...} in them is JavaScript.
 
 usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
 
@@ -50,10 +51,10 @@ say() { printf '\n=== up: %s\n' "$*"; }
 # --- stopping what we started, by PID only ----------------------------------------------
 stop_daemons() {
   [ "${#PIDS[@]}" -gt 0 ] || return 0
-  local pid state i
+  local pid state _
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
       state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
       # gone, or a zombie waiting for us to reap it
       if [ -z "$state" ] || [[ "$state" == Z* ]]; then break; fi
@@ -113,6 +114,7 @@ fi
 say "node dependencies and build"
 command -v node >/dev/null 2>&1 || { echo "up: node not found: Node.js >= 20.19 is needed" >&2; exit 1; }
 command -v npm >/dev/null 2>&1 || { echo "up: npm not found" >&2; exit 1; }
+# shellcheck disable=SC2016
 node -e '
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
@@ -146,6 +148,7 @@ done
 
 # Wait until each read-write socket accepts a connection and the pidfile names the process
 # we started (and not another daemon already running in this root); give up on one that exits.
+# shellcheck disable=SC2016
 UP_PIDS="${PIDS[*]}" UP_DAEMONS="${DAEMONS[*]}" node --input-type=module -e '
   import { readFileSync } from "node:fs";
   import { connect } from "node:net";
@@ -193,6 +196,7 @@ for cmd in version uri hostname; do
 done
 
 say "each daemon, as its admin socket reports it"
+# shellcheck disable=SC2016
 UP_PIDS="${PIDS[*]}" UP_DAEMONS="${DAEMONS[*]}" node --input-type=module -e '
   import { AdminConnection } from "@tsvirt/client";
   const daemons = process.env.UP_DAEMONS.split(" ");
