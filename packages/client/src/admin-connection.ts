@@ -9,7 +9,7 @@ import {
   routeURI,
   type DaemonName,
   type ResultOf,
-} from '@tsvirt/common';
+} from '@tsvirt/common/client';
 import { DaemonLink } from './daemon-link.js';
 import { defaultURI } from './default-uri.js';
 

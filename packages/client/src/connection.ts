@@ -35,7 +35,7 @@ import {
   type ResultOf,
   type RpcStream,
   type SocketKind,
-} from '@tsvirt/common';
+} from '@tsvirt/common/client';
 import { launchSessionDaemon } from './daemon-launcher.js';
 import { DaemonLink } from './daemon-link.js';
 import { defaultURI } from './default-uri.js';

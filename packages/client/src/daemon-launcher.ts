@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import { ErrorCode, ErrorDomain, VirError, type DaemonName } from '@tsvirt/common';
+import { ErrorCode, ErrorDomain, VirError, type DaemonName } from '@tsvirt/common/client';
 
 /** Idle seconds after which an autostarted daemon exits, as libvirt's session daemon does. */
 export const AUTOSTART_IDLE_TIMEOUT = 120;

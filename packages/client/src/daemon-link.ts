@@ -13,7 +13,7 @@ import {
   connectOpen,
   type KeepaliveOptions,
   type ResultOf,
-} from '@tsvirt/common';
+} from '@tsvirt/common/client';
 
 export type Handshake = ResultOf<typeof connectOpen>;
 

@@ -33,5 +33,5 @@ export {
   type ParsedURI,
   type RpcStream,
   type WireError,
-} from '@tsvirt/common';
+} from '@tsvirt/common/client';
 export * as protocol from './protocol.js';
