@@ -115,6 +115,23 @@ test('--timeout: the daemon stays while a client is connected and exits once idl
   }
 });
 
+test('a reload can set the idle timeout of a daemon started without one', async () => {
+  const root = makeTempRoot();
+  const paths = socketPaths(root);
+  const daemon = await startFixture(root);
+  try {
+    await sleep(1500);
+    assert.is(daemon.child.exitCode, null, 'no timeout configured: still running');
+    mkdirSync(`${root}/etc`, { recursive: true });
+    writeFileSync(paths.config, 'timeout = 1\n');
+    daemon.child.kill('SIGHUP');
+    assert.is(await daemon.exited, 0);
+  } finally {
+    await daemon.stop();
+    removeTempRoot(root);
+  }
+});
+
 test('an invalid config file stops startup naming file, line and key', async () => {
   const root = makeTempRoot();
   try {

@@ -119,12 +119,13 @@ export class Daemon {
       this.releaseResources();
       throw err;
     }
-    const timeoutSeconds = options.timeoutSeconds ?? this.config.timeout;
+    // The command line wins over the config file, whose value a reload may change.
+    const timeoutSeconds = (): number => options.timeoutSeconds ?? this.config.timeout;
     this.idleTimer = new IdleTimer({
       timeoutSeconds,
       isIdle: () => this.server.clientCount === 0 && !this.server.busy && !(options.driver.hasActiveWork?.() ?? false),
       onIdle: () => {
-        this.log.info({ timeoutSeconds }, 'idle timeout reached: exiting');
+        this.log.info({ timeoutSeconds: timeoutSeconds() }, 'idle timeout reached: exiting');
         options.onIdleExit?.();
       },
     });

@@ -2,41 +2,41 @@
  * `--timeout N`: the daemon exits after N seconds with no clients and nothing under
  * way that needs it (a running guest, an open stream). Checked on every change in the
  * client count and every second, so the exit comes within a second of the deadline.
+ * The timeout is read at each check, so a config reload can change it.
  */
 
 export interface IdleTimerOptions {
-  timeoutSeconds: number;
+  /** Seconds of idleness before exiting; 0 means never. */
+  timeoutSeconds: () => number;
   isIdle: () => boolean;
   onIdle: () => void;
 }
 
 export class IdleTimer {
   private idleSince: number | undefined;
-  private readonly ticker: NodeJS.Timeout | undefined;
+  private readonly ticker: NodeJS.Timeout;
 
   constructor(private readonly options: IdleTimerOptions) {
-    if (options.timeoutSeconds > 0) {
-      this.ticker = setInterval(() => this.check(), Math.min(1000, options.timeoutSeconds * 1000));
-      this.ticker.unref();
-      this.check();
-    }
+    this.ticker = setInterval(() => this.check(), 1000);
+    this.ticker.unref();
+    this.check();
   }
 
   check(): void {
-    if (this.options.timeoutSeconds <= 0) return;
-    if (!this.options.isIdle()) {
+    const timeout = this.options.timeoutSeconds();
+    if (timeout <= 0 || !this.options.isIdle()) {
       this.idleSince = undefined;
       return;
     }
     const now = Date.now();
     this.idleSince ??= now;
-    if (now - this.idleSince >= this.options.timeoutSeconds * 1000) {
+    if (now - this.idleSince >= timeout * 1000) {
       this.stop();
       this.options.onIdle();
     }
   }
 
   stop(): void {
-    if (this.ticker) clearInterval(this.ticker);
+    clearInterval(this.ticker);
   }
 }
