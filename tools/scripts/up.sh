@@ -87,11 +87,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- 1. system packages -----------------------------------------------------------------
-# The commands the daemons and their tests use. The package list is a copy of the one
-# .ci/run installs (its apt_install step); .ci/run keeps its list inline, so keep the two
-# in step by hand.
-NEEDED_COMMANDS=(qemu-system-x86_64 qemu-img ip dnsmasq nft systemd-socket-activate)
-APT_PACKAGES=(qemu-system-x86 qemu-utils iproute2 dnsmasq-base nftables systemd procps util-linux ca-certificates)
+# The commands the daemons, their tests and the test guest use, with their packages:
+# one list, shared with .ci/run.
+mapfile -t NEEDED < <(grep -v '^#' tools/scripts/system-packages.txt | grep .)
+NEEDED_COMMANDS=()
+for entry in "${NEEDED[@]}"; do [[ "${entry%%:*}" == /* ]] || NEEDED_COMMANDS+=("${entry%%:*}"); done
+mapfile -t APT_PACKAGES < <(printf '%s\n' "${NEEDED[@]}" | cut -d: -f2 | sort -u)
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 
