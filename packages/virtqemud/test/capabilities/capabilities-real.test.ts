@@ -41,13 +41,18 @@ function qemuDefaultMachine(): string {
   return line.trim().split(/\s+/)[0]!;
 }
 
-/** PIDs of QEMUs started by the probe (their socket lives in a tsvirt-qemu-probe- directory). */
+/**
+ * PIDs of QEMUs this test process's probes started (their socket lives in a
+ * tsvirt-qemu-probe- directory); children of this process only, so that probes run by
+ * other processes at the same time do not count.
+ */
 function probeQemus(): number[] {
   return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tsvirt-qemu-probe-');
+        const parent = Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return parent === process.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tsvirt-qemu-probe-');
       } catch {
         return false;
       }
