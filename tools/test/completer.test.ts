@@ -10,7 +10,29 @@ test('the first word completes to command names, a single match with its blank',
   assert.equal(complete(registry, 'ver'), [['version '], 'ver']);
   assert.equal(complete(registry, 'h'), [['help', 'hostname'], 'h']);
   assert.equal(complete(registry, 'zzz'), [[], 'zzz']);
-  assert.equal(complete(registry, ''), [['connect', 'echo', 'help', 'hostname', 'quit', 'uri', 'version'], '']);
+  assert.equal(complete(registry, ''), [
+    [
+      'autostart',
+      'connect',
+      'define',
+      'domid',
+      'dominfo',
+      'domname',
+      'domstate',
+      'domuuid',
+      'dumpxml',
+      'echo',
+      'event',
+      'help',
+      'hostname',
+      'list',
+      'quit',
+      'undefine',
+      'uri',
+      'version',
+    ],
+    '',
+  ]);
 });
 
 test('after ; a new command starts', () => {

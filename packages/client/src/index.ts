@@ -6,6 +6,28 @@
 export { Connection, open, type OpenOptions, type Subscription } from './connection.js';
 export { AdminConnection } from './admin-connection.js';
 export { defaultURI } from './default-uri.js';
+export {
+  defineDomain,
+  undefineDomain,
+  lookupDomain,
+  lookupDomainByName,
+  lookupDomainByUUID,
+  lookupDomainByID,
+  listAllDomains,
+  getDomainXML,
+  getDomainInfo,
+  getDomainState,
+  setDomainAutostart,
+  getDomainAutostart,
+  isDomainActive,
+  isDomainPersistent,
+  getDomainOSType,
+  canonicalUuid,
+  type DomainInfo,
+  type DomainStateInfo,
+  type DomainListFlags,
+  type DomainRef,
+} from './domain.js';
 export { findDaemonExecutable, AUTOSTART_IDLE_TIMEOUT } from './daemon-launcher.js';
 export {
   VirError,
@@ -24,6 +46,13 @@ export {
   isDaemonName,
   ALL_PROCEDURES,
   ALL_EVENTS,
+  DomainState,
+  DomainShutoffReason,
+  DomainRunningReason,
+  DomainEventType,
+  DomainEventDefinedDetail,
+  DomainEventUndefinedDetail,
+  domainLifecycle,
   type ArgsOf,
   type ResultOf,
   type EventDataOf,

@@ -1,18 +1,43 @@
-/** The QEMU driver as plugged into the daemon skeleton; domain procedures arrive with issue 3. */
+/** The QEMU driver as plugged into the daemon skeleton: the QEMU version probe and the persistent domains. */
 import type { Driver } from '@tsvirt/common';
+import { domainLifecycle } from '@tsvirt/common/protocol';
+import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
+import { DomainStore, type AtomicWriteHooks } from './driver/domain-store.js';
 import { probeQemuVersion } from './qemu-version.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
-export function createQemuDriver(): Driver {
+export interface QemuDriverOptions {
+  /** How long a job waits for another one on the same domain. */
+  jobWaitMs?: number;
+  /** Test hooks into the atomic writes of the domain store. */
+  storeHooks?: AtomicWriteHooks;
+}
+
+export function createQemuDriver(options: QemuDriverOptions = {}): Driver & { domains(): DomainDriver | undefined } {
   let version: Promise<number> | undefined;
+  let domains: DomainDriver | undefined;
   return {
     type: 'QEMU',
     features: [],
+    events: [domainLifecycle],
     hypervisorVersion: () => (version ??= probeQemuVersion(QEMU_BINARY)),
-    start() {
+    async start(context) {
       // Probe now so that the first `version` call does not pay for it.
       version ??= probeQemuVersion(QEMU_BINARY);
+      const log = context.logs.module('qemu.domain');
+      const driverOptions: DomainDriverOptions = {
+        store: new DomainStore(context.paths.stateDir, log, options.storeHooks),
+        events: context.events,
+        log,
+        ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
+      };
+      domains = new DomainDriver(driverOptions);
+      await domains.load();
+      domains.register(context.procedures);
     },
+    // No domain can run yet: nothing keeps the daemon alive but its clients.
+    hasActiveWork: () => false,
+    domains: () => domains,
   };
 }

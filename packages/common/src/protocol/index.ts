@@ -3,4 +3,5 @@ export * from './daemons.js';
 export * from './procedure.js';
 export * from './connect.js';
 export * from './admin.js';
+export * from './domain.js';
 export * from './registry.js';

@@ -4,10 +4,15 @@
  */
 import { ADMIN_PROCEDURES } from './admin.js';
 import { CONNECT_PROCEDURES } from './connect.js';
+import { DOMAIN_EVENTS, DOMAIN_PROCEDURES } from './domain.js';
 import type { EventDecl, ProcedureDecl } from './procedure.js';
 
-export const ALL_PROCEDURES: readonly ProcedureDecl[] = [...CONNECT_PROCEDURES, ...ADMIN_PROCEDURES];
-export const ALL_EVENTS: readonly EventDecl[] = [];
+export const ALL_PROCEDURES: readonly ProcedureDecl[] = [
+  ...CONNECT_PROCEDURES,
+  ...ADMIN_PROCEDURES,
+  ...DOMAIN_PROCEDURES,
+];
+export const ALL_EVENTS: readonly EventDecl[] = [...DOMAIN_EVENTS];
 
 export function indexByNumber<T extends { number: number; name: string }>(items: readonly T[]): Map<number, T> {
   const byNumber = new Map<number, T>();

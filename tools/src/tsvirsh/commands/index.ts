@@ -1,8 +1,9 @@
 /** Every command group's file, registered in one registry; a new group file adds one line here. */
 import { CommandRegistry } from '../command.js';
+import { domainCommands } from './domain.js';
 import { hostCommands } from './host.js';
 import { virshCommands } from './virsh.js';
 
 export function defaultRegistry(): CommandRegistry {
-  return new CommandRegistry().register(...hostCommands, ...virshCommands);
+  return new CommandRegistry().register(...domainCommands, ...hostCommands, ...virshCommands);
 }

@@ -1,0 +1,128 @@
+/**
+ * Typed helpers for the `domain.*` procedures: plain functions taking the Connection
+ * first, one per libvirt call (`defineDomain(conn, xml)`, `lookupDomainByName(conn,
+ * name)`, `listAllDomains(conn, flags)`, `getDomainXML(conn, uuid, { inactive })`...).
+ * Domains are named by their uuid once looked up, as a virDomainPtr would be.
+ * `lookupDomain(conn, text)` resolves a name, uuid or id the way virsh does.
+ * Lifecycle events: `conn.subscribe(domainLifecycle, cb, { uuid })`.
+ */
+import {
+  ErrorCode,
+  VirError,
+  domainDefineXML,
+  domainGetAutostart,
+  domainGetInfo,
+  domainGetOSType,
+  domainGetState,
+  domainGetXMLDesc,
+  domainIsActive,
+  domainIsPersistent,
+  domainListAll,
+  domainLookupByID,
+  domainLookupByName,
+  domainLookupByUUID,
+  domainSetAutostart,
+  domainUndefine,
+  type DomainListFlags,
+  type DomainRef,
+  type ResultOf,
+} from '@tsvirt/common/client';
+import type { Connection } from './connection.js';
+
+export type DomainInfo = ResultOf<typeof domainGetInfo>;
+export type DomainStateInfo = ResultOf<typeof domainGetState>;
+export type { DomainListFlags, DomainRef };
+
+/** Defines (or updates) a persistent domain; returns its name and uuid. */
+export function defineDomain(conn: Connection, xml: string): Promise<{ name: string; uuid: string }> {
+  return conn.call(domainDefineXML, { xml });
+}
+
+export async function undefineDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainUndefine, { uuid });
+}
+
+export function lookupDomainByName(conn: Connection, name: string): Promise<DomainRef> {
+  return conn.call(domainLookupByName, { name });
+}
+
+export function lookupDomainByUUID(conn: Connection, uuid: string): Promise<DomainRef> {
+  return conn.call(domainLookupByUUID, { uuid });
+}
+
+export function lookupDomainByID(conn: Connection, id: number): Promise<DomainRef> {
+  return conn.call(domainLookupByID, { id });
+}
+
+/** `3E3FCE45-4F53-4FA7-BB32-11F34168B82B`, or 32 hex digits → the canonical form; undefined if not a uuid. */
+export function canonicalUuid(text: string): string | undefined {
+  const hex = text.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex) || (text.includes('-') && text.length !== 36)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Resolves `text` as virsh does: an id if it is a number, then a uuid, then a name.
+ * A miss is the NO_DOMAIN error of the last attempt (by name).
+ */
+export async function lookupDomain(conn: Connection, text: string): Promise<DomainRef> {
+  const notFound = (err: unknown): boolean => err instanceof VirError && err.code === ErrorCode.NO_DOMAIN;
+  if (/^\d+$/.test(text) && Number(text) <= 0x7fffffff) {
+    try {
+      return await lookupDomainByID(conn, Number(text));
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+  }
+  const uuid = canonicalUuid(text);
+  if (uuid) {
+    try {
+      return await lookupDomainByUUID(conn, uuid);
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+  }
+  return lookupDomainByName(conn, text);
+}
+
+/** libvirt's listAllDomains: with no flags, every domain. */
+export async function listAllDomains(conn: Connection, flags: DomainListFlags = {}): Promise<DomainRef[]> {
+  return (await conn.call(domainListAll, { flags })).domains;
+}
+
+export async function getDomainXML(
+  conn: Connection,
+  uuid: string,
+  options: { inactive?: boolean } = {},
+): Promise<string> {
+  return (await conn.call(domainGetXMLDesc, { uuid, ...(options.inactive ? { inactive: true } : {}) })).xml;
+}
+
+export function getDomainInfo(conn: Connection, uuid: string): Promise<DomainInfo> {
+  return conn.call(domainGetInfo, { uuid });
+}
+
+export function getDomainState(conn: Connection, uuid: string): Promise<DomainStateInfo> {
+  return conn.call(domainGetState, { uuid });
+}
+
+export async function setDomainAutostart(conn: Connection, uuid: string, autostart: boolean): Promise<void> {
+  await conn.call(domainSetAutostart, { uuid, autostart });
+}
+
+export async function getDomainAutostart(conn: Connection, uuid: string): Promise<boolean> {
+  return (await conn.call(domainGetAutostart, { uuid })).autostart;
+}
+
+export async function isDomainActive(conn: Connection, uuid: string): Promise<boolean> {
+  return (await conn.call(domainIsActive, { uuid })).active;
+}
+
+export async function isDomainPersistent(conn: Connection, uuid: string): Promise<boolean> {
+  return (await conn.call(domainIsPersistent, { uuid })).persistent;
+}
+
+export async function getDomainOSType(conn: Connection, uuid: string): Promise<string> {
+  return (await conn.call(domainGetOSType, { uuid })).osType;
+}

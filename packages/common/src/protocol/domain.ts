@@ -1,0 +1,329 @@
+/**
+ * `domain.*`: the persistent-domain procedures of virtqemud (define, undefine, look up,
+ * list, describe, autostart) and the `domain.lifecycle` event. Numbers start at 100 and
+ * are append-only. State, reason and event numbers are libvirt's own (virDomainState,
+ * virDomainShutoffReason, virDomainEventType), so callers who know libvirt can branch on
+ * the same values.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { defineEvent, defineProcedure } from './procedure.js';
+
+/** virDomainState. @since 0.1.0 */
+export const DomainState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  BLOCKED: 2,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  SHUTOFF: 5,
+  CRASHED: 6,
+  PMSUSPENDED: 7,
+} as const;
+export type DomainState = (typeof DomainState)[keyof typeof DomainState];
+
+/** virDomainShutoffReason. @since 0.1.0 */
+export const DomainShutoffReason = {
+  UNKNOWN: 0,
+  SHUTDOWN: 1,
+  DESTROYED: 2,
+  CRASHED: 3,
+  MIGRATED: 4,
+  SAVED: 5,
+  FAILED: 6,
+  FROM_SNAPSHOT: 7,
+  DAEMON: 8,
+} as const;
+
+/** virDomainRunningReason. @since 0.1.0 */
+export const DomainRunningReason = {
+  UNKNOWN: 0,
+  BOOTED: 1,
+  MIGRATED: 2,
+  RESTORED: 3,
+  FROM_SNAPSHOT: 4,
+  UNPAUSED: 5,
+  MIGRATION_CANCELED: 6,
+  SAVE_CANCELED: 7,
+  WAKEUP: 8,
+  CRASHED: 9,
+  POSTCOPY: 10,
+} as const;
+
+/** virDomainEventType. @since 0.1.0 */
+export const DomainEventType = {
+  DEFINED: 0,
+  UNDEFINED: 1,
+  STARTED: 2,
+  SUSPENDED: 3,
+  RESUMED: 4,
+  STOPPED: 5,
+  SHUTDOWN: 6,
+  PMSUSPENDED: 7,
+  CRASHED: 8,
+} as const;
+
+/** virDomainEventDefinedDetailType. @since 0.1.0 */
+export const DomainEventDefinedDetail = { ADDED: 0, UPDATED: 1, RENAMED: 2, FROM_SNAPSHOT: 3 } as const;
+
+/** virDomainEventUndefinedDetailType. @since 0.1.0 */
+export const DomainEventUndefinedDetail = { REMOVED: 0, RENAMED: 1 } as const;
+
+/** Canonical lower-case, dashed UUID. */
+export const UuidSchema = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  maxLength: 36,
+});
+
+/** A domain XML document is at most 10 MiB. */
+export const MAX_DOMAIN_XML_LENGTH = 10 * 1024 * 1024;
+
+const DomainNameSchema = Type.String({ minLength: 1, maxLength: 1024 });
+const ByUuid = Type.Object({ uuid: UuidSchema }, { additionalProperties: false });
+const Empty = Type.Object({}, { additionalProperties: false });
+
+/** What identifies a domain to a caller: libvirt's virDomainPtr (name, uuid, id). @since 0.1.0 */
+export const DomainRefSchema = Type.Object({
+  name: Type.String(),
+  uuid: UuidSchema,
+  id: Type.Integer({ minimum: -1, description: '-1 when the domain is not running' }),
+});
+export type DomainRef = Static<typeof DomainRefSchema>;
+
+/** libvirt's virConnectListAllDomains filter flags; an unset pair means "either". @since 0.1.0 */
+export const DomainListFlagsSchema = Type.Object(
+  {
+    active: Type.Optional(Type.Boolean()),
+    inactive: Type.Optional(Type.Boolean()),
+    persistent: Type.Optional(Type.Boolean()),
+    transient: Type.Optional(Type.Boolean()),
+    autostart: Type.Optional(Type.Boolean()),
+    noAutostart: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type DomainListFlags = Static<typeof DomainListFlagsSchema>;
+
+/** @since 0.1.0 */
+export const domainDefineXML = defineProcedure({
+  name: 'domain.defineXML',
+  number: 100,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:write',
+  summary: 'Define (or redefine, same name and uuid) a persistent domain from its XML; saved before the call returns.',
+  args: Type.Object({ xml: Type.String({ maxLength: MAX_DOMAIN_XML_LENGTH }) }, { additionalProperties: false }),
+  result: Type.Object({ name: Type.String(), uuid: UuidSchema }),
+});
+
+/** @since 0.1.0 */
+export const domainUndefine = defineProcedure({
+  name: 'domain.undefine',
+  number: 101,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:delete',
+  summary: 'Remove the persistent config of a domain; an inactive domain disappears, a running one becomes transient.',
+  args: ByUuid,
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainLookupByName = defineProcedure({
+  name: 'domain.lookupByName',
+  number: 102,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:getattr',
+  summary: 'The domain called `name`.',
+  args: Type.Object({ name: DomainNameSchema }, { additionalProperties: false }),
+  result: DomainRefSchema,
+});
+
+/** @since 0.1.0 */
+export const domainLookupByUUID = defineProcedure({
+  name: 'domain.lookupByUUID',
+  number: 103,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:getattr',
+  summary: 'The domain with this uuid.',
+  args: ByUuid,
+  result: DomainRefSchema,
+});
+
+/** @since 0.1.0 */
+export const domainLookupByID = defineProcedure({
+  name: 'domain.lookupByID',
+  number: 104,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:getattr',
+  summary: 'The running domain with this id.',
+  args: Type.Object({ id: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  result: DomainRefSchema,
+});
+
+/** @since 0.1.0 */
+export const domainListAll = defineProcedure({
+  name: 'domain.listAll',
+  number: 105,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'connect:search_domains',
+  summary: "Every domain matching libvirt's listAllDomains filters, sorted by name.",
+  args: Type.Object({ flags: Type.Optional(DomainListFlagsSchema) }, { additionalProperties: false }),
+  result: Type.Object({ domains: Type.Array(DomainRefSchema) }),
+});
+
+/** @since 0.1.0 */
+export const domainGetXMLDesc = defineProcedure({
+  name: 'domain.getXMLDesc',
+  number: 106,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'The domain XML: the live definition, or with `inactive` the one used at next start.',
+  args: Type.Object({ uuid: UuidSchema, inactive: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  result: Type.Object({ xml: Type.String() }),
+});
+
+/** @since 0.1.0 */
+export const domainGetInfo = defineProcedure({
+  name: 'domain.getInfo',
+  number: 107,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: "libvirt's virDomainInfo: state, memory (KiB), vCPUs and CPU time.",
+  args: ByUuid,
+  result: Type.Object({
+    state: Type.Integer({ minimum: 0 }),
+    maxMemKiB: Type.Integer({ minimum: 0 }),
+    memKiB: Type.Integer({ minimum: 0 }),
+    nrVirtCpu: Type.Integer({ minimum: 0 }),
+    cpuTimeNs: Type.Integer({ minimum: 0 }),
+  }),
+});
+
+/** @since 0.1.0 */
+export const domainGetState = defineProcedure({
+  name: 'domain.getState',
+  number: 108,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'virDomainState and the reason for it (e.g. shut off, unknown).',
+  args: ByUuid,
+  result: Type.Object({ state: Type.Integer({ minimum: 0 }), reason: Type.Integer({ minimum: 0 }) }),
+});
+
+/** @since 0.1.0 */
+export const domainSetAutostart = defineProcedure({
+  name: 'domain.setAutostart',
+  number: 109,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:write',
+  summary: 'Start (or not) the persistent domain when the daemon starts.',
+  args: Type.Object({ uuid: UuidSchema, autostart: Type.Boolean() }, { additionalProperties: false }),
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainGetAutostart = defineProcedure({
+  name: 'domain.getAutostart',
+  number: 110,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'Whether the domain is marked for autostart.',
+  args: ByUuid,
+  result: Type.Object({ autostart: Type.Boolean() }),
+});
+
+/** @since 0.1.0 */
+export const domainIsActive = defineProcedure({
+  name: 'domain.isActive',
+  number: 111,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'Whether the domain is running (has a QEMU process).',
+  args: ByUuid,
+  result: Type.Object({ active: Type.Boolean() }),
+});
+
+/** @since 0.1.0 */
+export const domainIsPersistent = defineProcedure({
+  name: 'domain.isPersistent',
+  number: 112,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'Whether the domain has a saved config (survives being stopped).',
+  args: ByUuid,
+  result: Type.Object({ persistent: Type.Boolean() }),
+});
+
+/** @since 0.1.0 */
+export const domainGetOSType = defineProcedure({
+  name: 'domain.getOSType',
+  number: 113,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary: 'The guest OS type of the definition (`hvm`).',
+  args: ByUuid,
+  result: Type.Object({ osType: Type.String() }),
+});
+
+/**
+ * A domain was defined, undefined, started, stopped... A subscription may filter on
+ * `{ uuid }` or `{ name }`. @since 0.1.0
+ */
+export const domainLifecycle = defineEvent({
+  name: 'domain.lifecycle',
+  number: 100,
+  since: '0.1.0',
+  owner: 'virtqemud',
+  summary: 'Lifecycle change of a domain: virDomainEventType and its detail.',
+  data: Type.Object({
+    name: Type.String(),
+    uuid: UuidSchema,
+    event: Type.Integer({ minimum: 0 }),
+    detail: Type.Integer({ minimum: 0 }),
+  }),
+});
+
+export const DOMAIN_PROCEDURES = [
+  domainDefineXML,
+  domainUndefine,
+  domainLookupByName,
+  domainLookupByUUID,
+  domainLookupByID,
+  domainListAll,
+  domainGetXMLDesc,
+  domainGetInfo,
+  domainGetState,
+  domainSetAutostart,
+  domainGetAutostart,
+  domainIsActive,
+  domainIsPersistent,
+  domainGetOSType,
+] as const;
+
+export const DOMAIN_EVENTS = [domainLifecycle] as const;

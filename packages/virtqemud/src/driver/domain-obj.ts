@@ -1,0 +1,53 @@
+/**
+ * The runtime object of one domain (libvirt's virDomainObj): its definition plus what
+ * the XML does not hold (persistent, autostart, state and reason, runtime id) and its
+ * job lock. The definition itself stays a pure DomainDef from conf/.
+ */
+import { DomainShutoffReason, DomainState, type DomainRef } from '@tsvirt/common/protocol';
+import type { DomainDef } from '../conf/domain-xml.js';
+import { JobLock } from './job-lock.js';
+
+export class DomainObj {
+  /** The definition in force: the live one while running, the saved one otherwise. */
+  def: DomainDef;
+  /** The saved definition to use at next start, set when a running domain is redefined. */
+  newDef: DomainDef | undefined;
+  persistent: boolean;
+  autostart: boolean;
+  state: DomainState = DomainState.SHUTOFF;
+  reason: number = DomainShutoffReason.UNKNOWN;
+  /** Runtime id; -1 while inactive. */
+  id = -1;
+  /** Set once the domain left the list: a job that waited on it must not act. */
+  removed = false;
+  readonly job = new JobLock();
+
+  constructor(def: DomainDef, options: { persistent: boolean; autostart?: boolean }) {
+    this.def = def;
+    this.persistent = options.persistent;
+    this.autostart = options.autostart ?? false;
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  /** Post-parse always sets it; the empty fallback only satisfies the type. */
+  get uuid(): string {
+    return this.def.uuid ?? '';
+  }
+
+  /** Running, paused, ... : anything but shut off means a QEMU process exists. */
+  get active(): boolean {
+    return this.state !== DomainState.SHUTOFF && this.state !== DomainState.NOSTATE;
+  }
+
+  /** The definition the next start would use. */
+  get persistentDef(): DomainDef {
+    return this.newDef ?? this.def;
+  }
+
+  ref(): DomainRef {
+    return { name: this.name, uuid: this.uuid, id: this.active ? this.id : -1 };
+  }
+}

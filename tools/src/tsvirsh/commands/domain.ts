@@ -1,0 +1,456 @@
+/**
+ * Domain commands with virsh's options, output and error lines: define, undefine,
+ * list, dominfo, domstate, domid, domuuid, domname, dumpxml, autostart, event.
+ * A DOMAIN argument is an id, a uuid or a name, tried in that order as virsh does.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  DomainEventType,
+  DomainState,
+  ErrorCode,
+  VirError,
+  defineDomain,
+  domainLifecycle,
+  getDomainAutostart,
+  getDomainInfo,
+  getDomainOSType,
+  getDomainState,
+  getDomainXML,
+  isDomainPersistent,
+  listAllDomains,
+  lookupDomain,
+  setDomainAutostart,
+  undefineDomain,
+  type Connection,
+  type DomainListFlags,
+  type DomainRef,
+} from '@tsvirt/client';
+import type { CommandDecl, OptionDecl } from '../command.js';
+import { CommandError, messageOf } from '../errors.js';
+
+/** virshDomainStateToString. */
+const STATE_NAMES: Record<number, string> = {
+  [DomainState.NOSTATE]: 'no state',
+  [DomainState.RUNNING]: 'running',
+  [DomainState.BLOCKED]: 'idle',
+  [DomainState.PAUSED]: 'paused',
+  [DomainState.SHUTDOWN]: 'in shutdown',
+  [DomainState.SHUTOFF]: 'shut off',
+  [DomainState.CRASHED]: 'crashed',
+  [DomainState.PMSUSPENDED]: 'pmsuspended',
+};
+
+/** virshDomainStateReasonToString, for the states that have reasons so far. */
+const REASON_NAMES: Record<number, readonly string[]> = {
+  [DomainState.RUNNING]: [
+    'unknown',
+    'booted',
+    'migrated',
+    'restored',
+    'from snapshot',
+    'unpaused',
+    'migration canceled',
+    'save canceled',
+    'event wakeup',
+    'crashed',
+    'post-copy',
+    'post-copy failed',
+  ],
+  [DomainState.SHUTOFF]: [
+    'unknown',
+    'shutdown',
+    'destroyed',
+    'crashed',
+    'migrated',
+    'saved',
+    'failed',
+    'from snapshot',
+    'daemon',
+  ],
+};
+
+/** virshDomainEventToString and virshDomainEventDetailToString. */
+const EVENT_NAMES = [
+  'Defined',
+  'Undefined',
+  'Started',
+  'Suspended',
+  'Resumed',
+  'Stopped',
+  'Shutdown',
+  'PMSuspended',
+  'Crashed',
+];
+const EVENT_DETAILS: Record<number, readonly string[]> = {
+  [DomainEventType.DEFINED]: ['Added', 'Updated', 'Renamed', 'Snapshot'],
+  [DomainEventType.UNDEFINED]: ['Removed', 'Renamed'],
+  [DomainEventType.STARTED]: ['Booted', 'Migrated', 'Restored', 'Snapshot', 'Event wakeup'],
+  [DomainEventType.SUSPENDED]: [
+    'Paused',
+    'Migrated',
+    'I/O Error',
+    'Watchdog',
+    'Restored',
+    'Snapshot',
+    'API error',
+    'Post-copy',
+    'Post-copy Error',
+  ],
+  [DomainEventType.RESUMED]: ['Unpaused', 'Migrated', 'Snapshot', 'Post-copy', 'Post-copy Error'],
+  [DomainEventType.STOPPED]: ['Shutdown', 'Destroyed', 'Crashed', 'Migrated', 'Saved', 'Failed', 'Snapshot'],
+  [DomainEventType.SHUTDOWN]: ['Finished', 'Finished after guest request', 'Finished after host request'],
+  [DomainEventType.PMSUSPENDED]: ['Memory', 'Disk'],
+  [DomainEventType.CRASHED]: ['Core Dumped'],
+};
+
+export const stateName = (state: number): string => STATE_NAMES[state] ?? 'no state';
+export const reasonName = (state: number, reason: number): string => REASON_NAMES[state]?.[reason] ?? 'unknown';
+export const eventName = (event: number): string => EVENT_NAMES[event] ?? 'unknown';
+export const eventDetailName = (event: number, detail: number): string => EVENT_DETAILS[event]?.[detail] ?? 'unknown';
+
+/** The text libvirt puts before a message of this code, as virsh shows it. */
+const CODE_PREFIX: Partial<Record<number, string>> = {
+  [ErrorCode.NO_DOMAIN]: 'Domain not found: ',
+  [ErrorCode.OPERATION_INVALID]: 'Requested operation is not valid: ',
+  [ErrorCode.OPERATION_FAILED]: 'operation failed: ',
+  [ErrorCode.CONFIG_UNSUPPORTED]: 'unsupported configuration: ',
+};
+
+/** An error as virsh prints libvirt's: with the prefix of its code. */
+export function describeError(err: unknown): string {
+  if (err instanceof VirError) return `${CODE_PREFIX[err.code] ?? ''}${err.message}`;
+  return messageOf(err);
+}
+
+/** `error: <first>` then `error: <the reason>`. */
+function failure(first: string, err: unknown): CommandError {
+  return new CommandError(first, describeError(err));
+}
+
+const DOMAIN_OPTION: OptionDecl = {
+  name: 'domain',
+  type: 'string',
+  required: true,
+  positional: true,
+  help: 'domain name, id or uuid',
+};
+
+/** virsh's virshCommandOptDomain: the DOMAIN argument, or `failed to get domain 'x'`. */
+async function domainArg(conn: Connection, text: string): Promise<DomainRef> {
+  try {
+    return await lookupDomain(conn, text);
+  } catch (err) {
+    throw failure(`failed to get domain '${text}'`, err);
+  }
+}
+
+async function resolve(ctx: Parameters<CommandDecl['run']>[0]): Promise<{ conn: Connection; dom: DomainRef }> {
+  const conn = await ctx.connection();
+  return { conn, dom: await domainArg(conn, ctx.args.string('domain') ?? '') };
+}
+
+const define: CommandDecl = {
+  name: 'define',
+  group: 'domain',
+  summary: "define (but don't start) a domain from an XML file",
+  description: 'Define a domain.',
+  options: [
+    {
+      name: 'file',
+      type: 'string',
+      required: true,
+      positional: true,
+      help: 'file containing an XML domain description',
+    },
+  ],
+  async run({ args, out, connection }) {
+    const file = args.string('file') ?? '';
+    let xml: string;
+    try {
+      xml = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CommandError(`Failed to open file '${file}': ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
+    }
+    const conn = await connection();
+    try {
+      const { name } = await defineDomain(conn, xml);
+      out.print(`Domain '${name}' defined from ${file}\n`);
+    } catch (err) {
+      throw failure(`Failed to define domain from ${file}`, err);
+    }
+  },
+};
+
+const undefine: CommandDecl = {
+  name: 'undefine',
+  group: 'domain',
+  summary: 'undefine a domain',
+  description: 'Undefine an inactive domain, or convert persistent to transient.',
+  options: [DOMAIN_OPTION],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    try {
+      await undefineDomain(conn, dom.uuid);
+    } catch (err) {
+      throw failure(`Failed to undefine domain '${dom.name}'`, err);
+    }
+    ctx.out.print(`Domain '${dom.name}' has been undefined\n`);
+  },
+};
+
+/** virsh's vshTable: a leading space per cell, columns padded to width + 2, dashes of width + 3. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): { head: string; body: string } {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `${cells.map((c, i) => (i < cells.length - 1 ? ` ${c}${' '.repeat((widths[i] ?? 0) - c.length + 2)}` : ` ${c}`)).join('')}\n`;
+  const dashes = `${'-'.repeat(widths.reduce((sum, w) => sum + w + 3, 0))}\n`;
+  return { head: line(header) + dashes, body: rows.map(line).join('') };
+}
+
+const list: CommandDecl = {
+  name: 'list',
+  group: 'monitor',
+  summary: 'list domains',
+  description: 'Returns list of domains.',
+  options: [
+    { name: 'inactive', type: 'bool', help: 'list inactive domains' },
+    { name: 'all', type: 'bool', help: 'list inactive & active domains' },
+    { name: 'transient', type: 'bool', help: 'list transient domains' },
+    { name: 'persistent', type: 'bool', help: 'list persistent domains' },
+    { name: 'autostart', type: 'bool', help: 'list domains with autostart enabled' },
+    { name: 'no-autostart', type: 'bool', help: 'list domains with autostart disabled' },
+    { name: 'uuid', type: 'bool', help: "list uuid's only" },
+    { name: 'name', type: 'bool', help: 'list domain names only' },
+  ],
+  async run({ args, out, connection }) {
+    const conn = await connection();
+    const all = args.bool('all');
+    const flags: DomainListFlags = {};
+    if (!all) {
+      if (args.bool('inactive')) flags.inactive = true;
+      else flags.active = true;
+    }
+    if (args.bool('persistent')) flags.persistent = true;
+    if (args.bool('transient')) flags.transient = true;
+    if (args.bool('autostart')) flags.autostart = true;
+    if (args.bool('no-autostart')) flags.noAutostart = true;
+    let domains: DomainRef[];
+    try {
+      domains = await listAllDomains(conn, flags);
+    } catch (err) {
+      throw failure('Failed to list domains', err);
+    }
+    // virsh lists running domains by id first, then the inactive ones by name
+    domains.sort((a, b) => (a.id < 0 ? Infinity : a.id) - (b.id < 0 ? Infinity : b.id) || (a.name < b.name ? -1 : 1));
+    const byName = args.bool('name');
+    const byUuid = args.bool('uuid');
+    if (byName || byUuid) {
+      for (const dom of domains) {
+        if (byName && byUuid) out.print(`${dom.uuid}  ${dom.name}\n`);
+        else out.print(`${byName ? dom.name : dom.uuid}\n`);
+      }
+      return;
+    }
+    const rows: string[][] = [];
+    for (const dom of domains) {
+      const { state } = await getDomainState(conn, dom.uuid);
+      rows.push([dom.id < 0 ? '-' : String(dom.id), dom.name, stateName(state)]);
+    }
+    const table = formatTable(['Id', 'Name', 'State'], rows);
+    out.extra(table.head);
+    out.print(table.body);
+  },
+};
+
+const dominfo: CommandDecl = {
+  name: 'dominfo',
+  group: 'monitor',
+  summary: 'domain information',
+  description: 'Returns basic information about the domain.',
+  options: [DOMAIN_OPTION],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    const row = (key: string, value: string): void => ctx.out.print(`${key.padEnd(15)} ${value}\n`);
+    const [info, osType, persistent, autostart] = await Promise.all([
+      getDomainInfo(conn, dom.uuid),
+      getDomainOSType(conn, dom.uuid),
+      isDomainPersistent(conn, dom.uuid),
+      getDomainAutostart(conn, dom.uuid),
+    ]);
+    row('Id:', dom.id < 0 ? '-' : String(dom.id));
+    row('Name:', dom.name);
+    row('UUID:', dom.uuid);
+    row('OS Type:', osType);
+    row('State:', stateName(info.state));
+    row('CPU(s):', String(info.nrVirtCpu));
+    if (info.cpuTimeNs !== 0) row('CPU time:', `${(info.cpuTimeNs / 1e9).toFixed(1)}s`);
+    row('Max memory:', `${info.maxMemKiB} KiB`);
+    row('Used memory:', `${info.memKiB} KiB`);
+    row('Persistent:', persistent ? 'yes' : 'no');
+    row('Autostart:', autostart ? 'enable' : 'disable');
+    row('Managed save:', 'no');
+    row('Security model:', 'none');
+    row('Security DOI:', '0');
+  },
+};
+
+const domstate: CommandDecl = {
+  name: 'domstate',
+  group: 'monitor',
+  summary: 'domain state',
+  description: 'Returns state about a domain.',
+  options: [DOMAIN_OPTION, { name: 'reason', type: 'bool', help: 'also print reason for the state' }],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    const { state, reason } = await getDomainState(conn, dom.uuid);
+    const text = ctx.args.bool('reason') ? `${stateName(state)} (${reasonName(state, reason)})` : stateName(state);
+    ctx.out.print(`${text}\n`);
+  },
+};
+
+const domid: CommandDecl = {
+  name: 'domid',
+  group: 'domain',
+  summary: 'convert a domain name or UUID to domain id',
+  options: [{ ...DOMAIN_OPTION, help: 'domain name or uuid' }],
+  async run(ctx) {
+    const { dom } = await resolve(ctx);
+    ctx.out.print(`${dom.id < 0 ? '-' : dom.id}\n`);
+  },
+};
+
+const domuuid: CommandDecl = {
+  name: 'domuuid',
+  group: 'domain',
+  summary: 'convert a domain name or id to domain UUID',
+  options: [{ ...DOMAIN_OPTION, help: 'domain id or name' }],
+  async run(ctx) {
+    ctx.out.print(`${(await resolve(ctx)).dom.uuid}\n`);
+  },
+};
+
+const domname: CommandDecl = {
+  name: 'domname',
+  group: 'domain',
+  summary: 'convert a domain id or UUID to domain name',
+  options: [{ ...DOMAIN_OPTION, help: 'domain id or uuid' }],
+  async run(ctx) {
+    ctx.out.print(`${(await resolve(ctx)).dom.name}\n`);
+  },
+};
+
+const dumpxml: CommandDecl = {
+  name: 'dumpxml',
+  group: 'domain',
+  summary: 'domain information in XML',
+  description: 'Output the domain information as an XML dump to stdout.',
+  options: [DOMAIN_OPTION, { name: 'inactive', type: 'bool', help: 'show inactive defined XML' }],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    const xml = await getDomainXML(conn, dom.uuid, { inactive: ctx.args.bool('inactive') });
+    ctx.out.print(xml.endsWith('\n') ? xml : `${xml}\n`);
+  },
+};
+
+const autostart: CommandDecl = {
+  name: 'autostart',
+  group: 'domain',
+  summary: 'autostart a domain',
+  description: 'Configure a domain to be automatically started at boot.',
+  options: [DOMAIN_OPTION, { name: 'disable', type: 'bool', help: 'disable autostarting' }],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    const enable = !ctx.args.bool('disable');
+    try {
+      await setDomainAutostart(conn, dom.uuid, enable);
+    } catch (err) {
+      throw failure(`Failed to ${enable ? 'mark' : 'unmark'} domain '${dom.name}' as autostarted`, err);
+    }
+    ctx.out.print(`Domain '${dom.name}' ${enable ? 'marked' : 'unmarked'} as autostarted\n`);
+  },
+};
+
+/** `2026-11-23 15:04:05.123+0000`, virsh's --timestamp format. */
+function timestamp(date: Date): string {
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}+0000`;
+}
+
+const event: CommandDecl = {
+  name: 'event',
+  group: 'events',
+  summary: 'Domain Events',
+  description: 'List event types, or wait for domain events to occur',
+  options: [
+    { name: 'domain', type: 'string', help: 'filter by domain name, id or uuid' },
+    { name: 'event', type: 'string', help: 'which event type to wait for' },
+    { name: 'all', type: 'bool', help: 'wait for all events instead of just one type' },
+    { name: 'loop', type: 'bool', help: 'loop until timeout or interrupt, rather than one-shot' },
+    { name: 'timeout', type: 'number', help: 'timeout seconds' },
+    { name: 'list', type: 'bool', help: 'list valid event types' },
+    { name: 'timestamp', type: 'bool', help: 'show timestamp for each printed event' },
+  ],
+  async run({ args, out, connection }) {
+    if (args.bool('list')) {
+      out.print('lifecycle\n');
+      return;
+    }
+    const kind = args.string('event');
+    if (kind === undefined && !args.bool('all')) {
+      throw new CommandError('one of --list, --all, or --event <type> is required');
+    }
+    if (kind !== undefined && kind !== 'lifecycle') throw new CommandError(`unknown event type ${kind}`);
+    const timeoutSeconds = args.number('timeout');
+    if (timeoutSeconds !== undefined && timeoutSeconds <= 0) {
+      throw new CommandError('timeout must be a positive integer');
+    }
+    const conn = await connection();
+    const domainText = args.string('domain');
+    const filter = domainText !== undefined ? { uuid: (await domainArg(conn, domainText)).uuid } : undefined;
+    const loop = args.bool('loop');
+    const stamp = args.bool('timestamp');
+    let count = 0;
+    let finish!: (how: 'done' | 'timeout' | 'interrupt') => void;
+    const finished = new Promise<'done' | 'timeout' | 'interrupt'>((r) => (finish = r));
+    const subscription = await conn.subscribe(
+      domainLifecycle,
+      (data) => {
+        count++;
+        const line = `event 'lifecycle' for domain '${data.name}': ${eventName(data.event)} ${eventDetailName(data.event, data.detail)}\n`;
+        out.print(stamp ? `${timestamp(new Date())}: ${line}` : line);
+        if (!loop) finish('done');
+      },
+      filter,
+    );
+    const timer = timeoutSeconds !== undefined ? setTimeout(() => finish('timeout'), timeoutSeconds * 1000) : undefined;
+    const onInterrupt = (): void => finish('interrupt');
+    process.once('SIGINT', onInterrupt);
+    try {
+      const how = await finished;
+      if (how === 'timeout') out.print('event loop timed out\n');
+      if (how === 'interrupt') out.print('event loop interrupted\n');
+      out.print(`events received: ${count}\n`);
+    } finally {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onInterrupt);
+      await subscription.close().catch(() => undefined);
+    }
+  },
+};
+
+export const domainCommands: CommandDecl[] = [
+  define,
+  undefine,
+  list,
+  dominfo,
+  domstate,
+  domid,
+  domuuid,
+  domname,
+  dumpxml,
+  autostart,
+  event,
+];
