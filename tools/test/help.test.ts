@@ -100,6 +100,8 @@ test('group help lists one group', () => {
   assert.is(
     formatGroupHelp(registry, group!),
     " Host and Hypervisor (help keyword 'host'):\n" +
+      `    ${'capabilities'.padEnd(30)} capabilities\n` +
+      `    ${'domcapabilities'.padEnd(30)} domain capabilities\n` +
       `    ${'hostname'.padEnd(30)} print the hypervisor hostname\n` +
       `    ${'uri'.padEnd(30)} print the hypervisor canonical URI\n` +
       `    ${'version'.padEnd(30)} show version\n`,

@@ -50,6 +50,23 @@ test('uri and hostname, one-shot, and -q drops the blank line', () =>
     assert.equal([host.code, host.stdout, host.stderr], [0, `${hostname()}\n`, '']);
   }));
 
+test('capabilities and domcapabilities print the XML virsh prints', () =>
+  withDaemon(async (root) => {
+    const caps = await runTsvirsh(['-q', ...SESSION, 'capabilities'], envFor(root));
+    assert.is(caps.code, 0, caps.stderr);
+    assert.match(caps.stdout, /^<capabilities>\n/);
+    assert.match(caps.stdout, /<arch>x86_64<\/arch>/);
+    const dom = await runTsvirsh(
+      ['-q', ...SESSION, 'domcapabilities', '--virttype', 'qemu', '--machine', 'pc'],
+      envFor(root),
+    );
+    assert.is(dom.code, 0, dom.stderr);
+    assert.match(dom.stdout, /<domain>qemu<\/domain>/);
+    const bad = await runTsvirsh([...SESSION, 'domcapabilities', '--machine', 'nope'], envFor(root));
+    assert.is(bad.code, 1);
+    assert.match(bad.stderr, /^error: .*nope/m);
+  }));
+
 test('a command string with ; runs each command; a pipe feeds the shell line by line', () =>
   withDaemon(async (root) => {
     const oneShot = await runTsvirsh([...SESSION, 'uri; echo "a  b"'], envFor(root));

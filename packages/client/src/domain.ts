@@ -9,7 +9,14 @@
 import {
   ErrorCode,
   VirError,
+  domainCreate,
+  domainCreateXML,
   domainDefineXML,
+  domainDestroy,
+  domainReset,
+  domainResume,
+  domainShutdown,
+  domainSuspend,
   domainGetAutostart,
   domainGetInfo,
   domainGetOSType,
@@ -125,4 +132,36 @@ export async function isDomainPersistent(conn: Connection, uuid: string): Promis
 
 export async function getDomainOSType(conn: Connection, uuid: string): Promise<string> {
   return (await conn.call(domainGetOSType, { uuid })).osType;
+}
+
+/** Starts a defined domain (virDomainCreateWithFlags); with `paused`, its vCPUs stay stopped. */
+export function startDomain(conn: Connection, uuid: string, options: { paused?: boolean } = {}): Promise<DomainRef> {
+  return conn.call(domainCreate, { uuid, ...(options.paused ? { paused: true } : {}) });
+}
+
+/** Creates and starts a transient domain from its XML (virDomainCreateXML). */
+export function createDomainXML(conn: Connection, xml: string, options: { paused?: boolean } = {}): Promise<DomainRef> {
+  return conn.call(domainCreateXML, { xml, ...(options.paused ? { paused: true } : {}) });
+}
+
+/** Kills the domain's QEMU; resolves once it is shut off. */
+export async function destroyDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainDestroy, { uuid });
+}
+
+/** Asks the guest to power off (ACPI); resolves at once, waiting for the stop is the caller's. */
+export async function shutdownDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainShutdown, { uuid });
+}
+
+export async function resetDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainReset, { uuid });
+}
+
+export async function suspendDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainSuspend, { uuid });
+}
+
+export async function resumeDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainResume, { uuid });
 }

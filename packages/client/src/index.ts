@@ -6,6 +6,7 @@
 export { Connection, open, type OpenOptions, type Subscription } from './connection.js';
 export { AdminConnection } from './admin-connection.js';
 export { defaultURI } from './default-uri.js';
+export { getCapabilities, getDomainCapabilities, type DomainCapabilitiesQuery } from './capabilities.js';
 export {
   defineDomain,
   undefineDomain,
@@ -22,6 +23,13 @@ export {
   isDomainActive,
   isDomainPersistent,
   getDomainOSType,
+  startDomain,
+  createDomainXML,
+  destroyDomain,
+  shutdownDomain,
+  suspendDomain,
+  resumeDomain,
+  resetDomain,
   canonicalUuid,
   type DomainInfo,
   type DomainStateInfo,
@@ -52,6 +60,13 @@ export {
   DomainEventType,
   DomainEventDefinedDetail,
   DomainEventUndefinedDetail,
+  DomainPausedReason,
+  DomainEventStartedDetail,
+  DomainEventSuspendedDetail,
+  DomainEventResumedDetail,
+  DomainEventStoppedDetail,
+  DomainEventShutdownDetail,
+  DomainEventCrashedDetail,
   domainLifecycle,
   type ArgsOf,
   type ResultOf,

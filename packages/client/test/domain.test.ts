@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   daemonBin,
+  killProcessesMentioning,
   makeTempRoot,
   removeTempRoot,
   spawnNamedDaemon,
@@ -18,12 +19,14 @@ import {
 } from '@tsvirt/common/testing';
 import {
   DomainEventType,
+  DomainRunningReason,
   DomainShutoffReason,
   DomainState,
   ErrorCode,
   ErrorDomain,
   VirError,
   defineDomain,
+  destroyDomain,
   domainLifecycle,
   getDomainAutostart,
   getDomainInfo,
@@ -100,6 +103,8 @@ async function withDaemon(body: (e: Env) => Promise<void>): Promise<void> {
   } finally {
     for (const conn of conns) await conn.close().catch(() => undefined);
     await daemon?.stop();
+    // Guests outlive their daemon by design; any a failed test left running go here.
+    killProcessesMentioning(root);
     removeTempRoot(root);
   }
 }
@@ -169,11 +174,14 @@ test('define, list, dumpxml, survive a restart, undefine', () =>
     writeFileSync(join(stateDir, 'domains', 'broken.xml'), "<domain type='kvm'><name>broken</na");
     await restart();
     conn = await connect();
-    assert.equal(await listAllDomains(conn), [{ name: 'web1', uuid: UUID, id: -1 }]);
+    // autostart is honoured: the new daemon started the guest
+    assert.equal(await listAllDomains(conn), [{ name: 'web1', uuid: UUID, id: 1 }]);
+    assert.equal(await getDomainState(conn, UUID), { state: DomainState.RUNNING, reason: DomainRunningReason.BOOTED });
     rmSync(join(stateDir, 'domains', 'broken.xml'));
-    assert.is(await getDomainXML(conn, UUID), xml);
+    assert.is(await getDomainXML(conn, UUID, { inactive: true }), xml);
     assert.is(await getDomainAutostart(conn, UUID), true);
-    assert.equal(await listAllDomains(conn, { autostart: true }), [{ name: 'web1', uuid: UUID, id: -1 }]);
+    assert.equal(await listAllDomains(conn, { autostart: true }), [{ name: 'web1', uuid: UUID, id: 1 }]);
+    await destroyDomain(conn, UUID);
 
     await undefineDomain(conn, UUID);
     assert.equal(await listAllDomains(conn), []);

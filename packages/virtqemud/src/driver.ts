@@ -1,8 +1,10 @@
-/** The QEMU driver as plugged into the daemon skeleton: the QEMU version probe and the persistent domains. */
+/** The QEMU driver as plugged into the daemon skeleton: the QEMU version probe, capabilities and the domains. */
 import type { Driver } from '@tsvirt/common';
 import { domainLifecycle } from '@tsvirt/common/protocol';
+import { registerCapabilityProcedures } from './capabilities-handlers.js';
 import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
 import { DomainStore, type AtomicWriteHooks } from './driver/domain-store.js';
+import { buildQemuCommandLine } from './qemu/command-line/index.js';
 import { probeQemuVersion } from './qemu-version.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -30,14 +32,20 @@ export function createQemuDriver(options: QemuDriverOptions = {}): Driver & { do
         store: new DomainStore(context.paths.stateDir, log, options.storeHooks),
         events: context.events,
         log,
+        runStateDir: context.paths.runStateDir,
+        logDir: context.paths.logDir,
+        buildCommandLine: buildQemuCommandLine,
         ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
       };
       domains = new DomainDriver(driverOptions);
       await domains.load();
       domains.register(context.procedures);
+      registerCapabilityProcedures(context.procedures, QEMU_BINARY);
     },
-    // No domain can run yet: nothing keeps the daemon alive but its clients.
-    hasActiveWork: () => false,
+    // Lets go of the monitors and leaves the guests running, for the next daemon to find.
+    stop: () => domains?.close(),
+    // A running guest keeps the daemon from idling out.
+    hasActiveWork: () => domains?.hasActiveWork() ?? false,
     domains: () => domains,
   };
 }

@@ -68,6 +68,61 @@ export const DomainEventDefinedDetail = { ADDED: 0, UPDATED: 1, RENAMED: 2, FROM
 /** virDomainEventUndefinedDetailType. @since 0.1.0 */
 export const DomainEventUndefinedDetail = { REMOVED: 0, RENAMED: 1 } as const;
 
+/** virDomainPausedReason. @since 0.1.0 */
+export const DomainPausedReason = {
+  UNKNOWN: 0,
+  USER: 1,
+  MIGRATION: 2,
+  SAVE: 3,
+  DUMP: 4,
+  IOERROR: 5,
+  WATCHDOG: 6,
+  FROM_SNAPSHOT: 7,
+  SHUTTING_DOWN: 8,
+  SNAPSHOT: 9,
+  CRASHED: 10,
+  STARTING_UP: 11,
+  POSTCOPY: 12,
+  POSTCOPY_FAILED: 13,
+  API_ERROR: 14,
+} as const;
+
+/** virDomainEventStartedDetailType. @since 0.1.0 */
+export const DomainEventStartedDetail = { BOOTED: 0, MIGRATED: 1, RESTORED: 2, FROM_SNAPSHOT: 3, WAKEUP: 4 } as const;
+
+/** virDomainEventSuspendedDetailType. @since 0.1.0 */
+export const DomainEventSuspendedDetail = {
+  PAUSED: 0,
+  MIGRATED: 1,
+  IOERROR: 2,
+  WATCHDOG: 3,
+  RESTORED: 4,
+  FROM_SNAPSHOT: 5,
+  API_ERROR: 6,
+  POSTCOPY: 7,
+  POSTCOPY_FAILED: 8,
+} as const;
+
+/** virDomainEventResumedDetailType. @since 0.1.0 */
+export const DomainEventResumedDetail = { UNPAUSED: 0, MIGRATED: 1, FROM_SNAPSHOT: 2, POSTCOPY: 3 } as const;
+
+/** virDomainEventStoppedDetailType. @since 0.1.0 */
+export const DomainEventStoppedDetail = {
+  SHUTDOWN: 0,
+  DESTROYED: 1,
+  CRASHED: 2,
+  MIGRATED: 3,
+  SAVED: 4,
+  FAILED: 5,
+  FROM_SNAPSHOT: 6,
+} as const;
+
+/** virDomainEventShutdownDetailType. @since 0.1.0 */
+export const DomainEventShutdownDetail = { FINISHED: 0, GUEST: 1, HOST: 2 } as const;
+
+/** virDomainEventCrashedDetailType. @since 0.1.0 */
+export const DomainEventCrashedDetail = { PANICKED: 0, CRASHLOADED: 1 } as const;
+
 /** Canonical lower-case, dashed UUID. */
 export const UuidSchema = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
@@ -291,6 +346,100 @@ export const domainGetOSType = defineProcedure({
   result: Type.Object({ osType: Type.String() }),
 });
 
+/** Starts a defined domain: spawns its QEMU; with `paused`, the vCPUs stay stopped. @since 0.1.0 */
+export const domainCreate = defineProcedure({
+  name: 'domain.create',
+  number: 114,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:start',
+  summary: 'Start a defined, inactive domain (virDomainCreateWithFlags); `paused` leaves its vCPUs stopped.',
+  args: Type.Object({ uuid: UuidSchema, paused: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  result: DomainRefSchema,
+});
+
+/** @since 0.1.0 */
+export const domainCreateXML = defineProcedure({
+  name: 'domain.createXML',
+  number: 115,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:start',
+  summary: 'Create and start a transient domain from its XML; it disappears once it stops.',
+  args: Type.Object(
+    { xml: Type.String({ maxLength: MAX_DOMAIN_XML_LENGTH }), paused: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  result: DomainRefSchema,
+});
+
+/** @since 0.1.0 */
+export const domainDestroy = defineProcedure({
+  name: 'domain.destroy',
+  number: 116,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:stop',
+  summary: 'Kill the QEMU of a running domain; returns once the domain is shut off.',
+  args: ByUuid,
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainShutdown = defineProcedure({
+  name: 'domain.shutdown',
+  number: 117,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:init_control',
+  summary: 'Press the ACPI power button; returns at once, the guest decides whether and when to stop.',
+  args: ByUuid,
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainReset = defineProcedure({
+  name: 'domain.reset',
+  number: 118,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:reset',
+  summary: 'Hard-reset a running domain, as the reset button would.',
+  args: ByUuid,
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainSuspend = defineProcedure({
+  name: 'domain.suspend',
+  number: 119,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:suspend',
+  summary: 'Pause the vCPUs of a running domain; its QEMU stays.',
+  args: ByUuid,
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainResume = defineProcedure({
+  name: 'domain.resume',
+  number: 120,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:suspend',
+  summary: 'Resume the vCPUs of a paused domain.',
+  args: ByUuid,
+  result: Empty,
+});
+
 /**
  * A domain was defined, undefined, started, stopped... A subscription may filter on
  * `{ uuid }` or `{ name }`. @since 0.1.0
@@ -324,6 +473,13 @@ export const DOMAIN_PROCEDURES = [
   domainIsActive,
   domainIsPersistent,
   domainGetOSType,
+  domainCreate,
+  domainCreateXML,
+  domainDestroy,
+  domainShutdown,
+  domainReset,
+  domainSuspend,
+  domainResume,
 ] as const;
 
 export const DOMAIN_EVENTS = [domainLifecycle] as const;

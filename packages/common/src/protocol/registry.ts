@@ -3,6 +3,7 @@
  * dispatcher looks procedures up in it, and the wire-table snapshot test guards it.
  */
 import { ADMIN_PROCEDURES } from './admin.js';
+import { CAPABILITIES_PROCEDURES } from './capabilities.js';
 import { CONNECT_PROCEDURES } from './connect.js';
 import { DOMAIN_EVENTS, DOMAIN_PROCEDURES } from './domain.js';
 import type { EventDecl, ProcedureDecl } from './procedure.js';
@@ -11,6 +12,7 @@ export const ALL_PROCEDURES: readonly ProcedureDecl[] = [
   ...CONNECT_PROCEDURES,
   ...ADMIN_PROCEDURES,
   ...DOMAIN_PROCEDURES,
+  ...CAPABILITIES_PROCEDURES,
 ];
 export const ALL_EVENTS: readonly EventDecl[] = [...DOMAIN_EVENTS];
 

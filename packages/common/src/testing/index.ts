@@ -4,3 +4,4 @@ export * from './memory-duplex.js';
 export * from './fixture-daemon.js';
 export * from './expect-error.js';
 export * from './daemon-smoke.js';
+export * from './process-scan.js';

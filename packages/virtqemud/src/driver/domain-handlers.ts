@@ -16,6 +16,13 @@ import {
 import {
   DomainEventDefinedDetail,
   DomainEventType,
+  domainCreate,
+  domainCreateXML,
+  domainDestroy,
+  domainReset,
+  domainResume,
+  domainShutdown,
+  domainSuspend,
   DomainEventUndefinedDetail,
   domainDefineXML,
   domainGetAutostart,
@@ -35,8 +42,10 @@ import {
   type DomainRef,
 } from '@tsvirt/common/protocol';
 import { domainDefFromXml, formatDomainDef, type PostParseOptions } from '../conf/domain-xml.js';
+import { DomainLifecycle } from './domain-lifecycle.js';
 import { DomainList } from './domain-list.js';
 import type { DomainObj } from './domain-obj.js';
+import { probeKvm, type BuildCommandLine, type KvmProbe } from './domain-process.js';
 import { assertSafeFileName, type DomainStore } from './domain-store.js';
 import { DEFAULT_JOB_WAIT_MS, Mutex, withDomainJob } from './job-lock.js';
 
@@ -57,15 +66,43 @@ export interface DomainDriverOptions {
   jobWaitMs?: number;
   /** Deterministic uuids and MACs for tests. */
   postParse?: PostParseOptions;
+  /** `<runStateDir>/domain-<id>/` holds each running domain's status and monitor socket. */
+  runStateDir?: string;
+  /** QEMU's output goes to `<logDir>/qemu/<name>.log`. */
+  logDir?: string;
+  /** The QEMU argv builder; without it, starting a domain fails. */
+  buildCommandLine?: BuildCommandLine;
+  /** Whether /dev/kvm is usable; default: open it read-write. */
+  kvmUsable?: KvmProbe;
 }
 
 export class DomainDriver {
   readonly list = new DomainList();
   private readonly listLock = new Mutex();
   private readonly jobWaitMs: number;
+  private readonly lifecycle: DomainLifecycle;
 
   constructor(private readonly options: DomainDriverOptions) {
     this.jobWaitMs = options.jobWaitMs ?? DEFAULT_JOB_WAIT_MS;
+    this.lifecycle = new DomainLifecycle({
+      runStateDir: options.runStateDir ?? '',
+      logDir: options.logDir ?? '',
+      buildCommandLine: options.runStateDir && options.logDir ? options.buildCommandLine : undefined,
+      kvmUsable: options.kvmUsable ?? probeKvm,
+      log: options.log,
+      list: this.list,
+      emit: (dom, event, detail) => this.emitLifecycle(dom, event, detail),
+    });
+  }
+
+  /** True while any domain has a QEMU: the daemon must not exit on idle then. */
+  hasActiveWork(): boolean {
+    return this.list.list({ active: true }).length > 0;
+  }
+
+  /** Lets go of every QEMU without stopping it (daemon shutdown): they keep running and are found at next load. */
+  close(): void {
+    this.lifecycle.release(this.list.list({ active: true }));
   }
 
   /** Loads every saved domain; unreadable files were already logged and skipped by the store. */
@@ -77,9 +114,17 @@ export class DomainDriver {
         this.options.log.error({ domain: def.name, err: (err as Error).message }, 'skipping saved domain');
       }
     }
+    if (this.options.runStateDir) await this.lifecycle.recover();
     const autostarted = this.list.list({ autostart: true }).map((d) => d.name);
     this.options.log.info({ domains: this.list.size, autostart: autostarted }, 'domains loaded');
-    // Starting the autostart domains comes with the QEMU process code.
+    if (!this.options.runStateDir || !this.options.buildCommandLine) return;
+    for (const dom of this.list.list({ autostart: true, inactive: true })) {
+      try {
+        await this.withJob(dom.uuid, 'start', (d) => this.lifecycle.start(d));
+      } catch (err) {
+        this.options.log.error({ domain: dom.name, err: (err as Error).message }, 'autostart failed');
+      }
+    }
   }
 
   register(table: ProcedureTable): void {
@@ -120,6 +165,83 @@ export class DomainDriver {
     table.register(domainIsActive, (args) => ({ active: this.list.getByUuid(args.uuid).active }));
     table.register(domainIsPersistent, (args) => ({ persistent: this.list.getByUuid(args.uuid).persistent }));
     table.register(domainGetOSType, (args) => ({ osType: this.list.getByUuid(args.uuid).def.os.type }));
+    table.register(domainCreate, (args) => this.create(args.uuid, { paused: args.paused ?? false }));
+    table.register(domainCreateXML, (args) => this.createXML(args.xml, { paused: args.paused ?? false }));
+    const op = (act: (uuid: string) => Promise<void>) => async (args: { uuid: string }) => {
+      await act(args.uuid);
+      return {};
+    };
+    table.register(
+      domainDestroy,
+      op((uuid) => this.destroy(uuid)),
+    );
+    table.register(
+      domainShutdown,
+      op((uuid) => this.shutdown(uuid)),
+    );
+    table.register(
+      domainReset,
+      op((uuid) => this.reset(uuid)),
+    );
+    table.register(
+      domainSuspend,
+      op((uuid) => this.suspend(uuid)),
+    );
+    table.register(
+      domainResume,
+      op((uuid) => this.resume(uuid)),
+    );
+  }
+
+  /** Starts a defined domain (virDomainCreateWithFlags). */
+  async create(uuid: string, options: { paused?: boolean } = {}): Promise<DomainRef> {
+    return this.withJob(uuid, 'start', async (dom) => {
+      await this.lifecycle.start(dom, options);
+      return dom.ref();
+    });
+  }
+
+  /** Creates and starts a transient domain; a defined one of the same name and uuid starts with this XML as its live definition. */
+  async createXML(xml: string, options: { paused?: boolean } = {}): Promise<DomainRef> {
+    const def = domainDefFromXml(xml, this.options.postParse);
+    assertSafeFileName(def.name);
+    const { dom, added } = await this.listLock.run(async () => {
+      const plan = this.list.planDefine(def);
+      if (plan.kind === 'update') return { dom: plan.dom, added: false };
+      return { dom: this.list.add(def, { persistent: false }), added: true };
+    });
+    try {
+      await withDomainJob(
+        dom,
+        'start',
+        () => this.lifecycle.start(dom, added ? options : { ...options, def }),
+        this.jobWaitMs,
+      );
+    } catch (err) {
+      if (added && !dom.active) this.list.remove(dom);
+      throw err;
+    }
+    return dom.ref();
+  }
+
+  async destroy(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'destroy', (dom) => this.lifecycle.destroy(dom));
+  }
+
+  async shutdown(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'modify', (dom) => this.lifecycle.shutdown(dom));
+  }
+
+  async reset(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'modify', (dom) => this.lifecycle.reset(dom));
+  }
+
+  async suspend(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'suspend', (dom) => this.lifecycle.suspend(dom));
+  }
+
+  async resume(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'modify', (dom) => this.lifecycle.resume(dom));
   }
 
   /** Parses, checks against the list, saves, then adds or updates and emits DEFINED. */
@@ -205,7 +327,7 @@ export class DomainDriver {
     );
   }
 
-  /** Runs `body` as a job on the domain `uuid`: the entry point for the process code to come. */
+  /** Runs `body` as a job on the domain `uuid`. */
   withJob<T>(uuid: string, job: string, body: (dom: DomainObj) => Promise<T>): Promise<T> {
     const dom = this.list.getByUuid(uuid);
     return withDomainJob(dom, job, () => body(dom), this.jobWaitMs);

@@ -5,7 +5,36 @@
  */
 import { DomainShutoffReason, DomainState, type DomainRef } from '@tsvirt/common/protocol';
 import type { DomainDef } from '../conf/domain-xml.js';
+import type { QmpConnection } from '../qemu/monitor/index.js';
+import type { SpawnedQemu } from './domain-process.js';
+import type { RuntimePaths } from './domain-status.js';
 import { JobLock } from './job-lock.js';
+
+/** What exists only while a QEMU runs for the domain. */
+export interface DomainRuntime {
+  pid: number;
+  paths: RuntimePaths;
+  /** ISO time QEMU was started. */
+  startedAt: string;
+  monitor: QmpConnection;
+  /** Set for a QEMU this daemon spawned; a recovered one is not our child. */
+  spawned?: SpawnedQemu;
+  /** A destroy is under way: the end is DESTROYED, not CRASHED. */
+  destroying: boolean;
+  /** QEMU reported a guest-initiated SHUTDOWN: the end is SHUTDOWN. */
+  guestShutdown: boolean;
+  /** A STOP or RESUME we asked for: the operation records it, not the event watcher. */
+  expecting: 'stop' | 'resume' | undefined;
+  /** The saves and events of state changes under way; the end waits for them, so events stay in order. */
+  settled: Promise<void>;
+  /** Set once the end of the process is being handled; the handling runs once. */
+  ending: boolean;
+  /** Resolves once the domain is shut off, its runtime dir removed and STOPPED emitted. */
+  stopped: Promise<void>;
+  markStopped: () => void;
+  /** Detaches the watchers (monitor and child listeners). */
+  detach: () => void;
+}
 
 export class DomainObj {
   /** The definition in force: the live one while running, the saved one otherwise. */
@@ -18,6 +47,8 @@ export class DomainObj {
   reason: number = DomainShutoffReason.UNKNOWN;
   /** Runtime id; -1 while inactive. */
   id = -1;
+  /** The QEMU of a running domain; undefined while shut off. */
+  runtime: DomainRuntime | undefined;
   /** Set once the domain left the list: a job that waited on it must not act. */
   removed = false;
   readonly job = new JobLock();

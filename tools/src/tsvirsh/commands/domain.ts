@@ -1,6 +1,7 @@
 /**
  * Domain commands with virsh's options, output and error lines: define, undefine,
- * list, dominfo, domstate, domid, domuuid, domname, dumpxml, autostart, event.
+ * list, dominfo, domstate, domid, domuuid, domname, dumpxml, autostart, event, and the
+ * lifecycle ones: start, create, destroy, shutdown, reset, suspend, resume.
  * A DOMAIN argument is an id, a uuid or a name, tried in that order as virsh does.
  */
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,13 @@ import {
   lookupDomain,
   setDomainAutostart,
   undefineDomain,
+  startDomain,
+  createDomainXML,
+  destroyDomain,
+  shutdownDomain,
+  resetDomain,
+  suspendDomain,
+  resumeDomain,
   type Connection,
   type DomainListFlags,
   type DomainRef,
@@ -56,6 +64,24 @@ const REASON_NAMES: Record<number, readonly string[]> = {
     'post-copy',
     'post-copy failed',
   ],
+  [DomainState.PAUSED]: [
+    'unknown',
+    'user',
+    'migrating',
+    'saving',
+    'dumping',
+    'I/O error',
+    'watchdog',
+    'from snapshot',
+    'shutting down',
+    'creating snapshot',
+    'crashed',
+    'starting up',
+    'post-copy',
+    'post-copy failed',
+    'api error',
+  ],
+  [DomainState.SHUTDOWN]: ['unknown', 'user'],
   [DomainState.SHUTOFF]: [
     'unknown',
     'shutdown',
@@ -441,6 +467,142 @@ const event: CommandDecl = {
   },
 };
 
+/** Reads a domain XML file as virsh does, or fails with its message. */
+function readXmlFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CommandError(`Failed to open file '${file}': ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
+  }
+}
+
+const PAUSED_OPTION: OptionDecl = { name: 'paused', type: 'bool', help: 'leave the guest paused after creation' };
+
+const start: CommandDecl = {
+  name: 'start',
+  group: 'domain',
+  summary: 'start a (previously defined) inactive domain',
+  description:
+    'Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.',
+  options: [{ ...DOMAIN_OPTION, help: 'name of the inactive domain' }, PAUSED_OPTION],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    if (dom.id >= 0) throw new CommandError('Domain is already active');
+    try {
+      await startDomain(conn, dom.uuid, { paused: ctx.args.bool('paused') });
+    } catch (err) {
+      throw failure(`Failed to start domain '${dom.name}'`, err);
+    }
+    ctx.out.print(`Domain '${dom.name}' started\n`);
+  },
+};
+
+const create: CommandDecl = {
+  name: 'create',
+  group: 'domain',
+  summary: 'create a domain from an XML file',
+  description: 'Create a domain.',
+  options: [
+    {
+      name: 'file',
+      type: 'string',
+      required: true,
+      positional: true,
+      help: 'file containing an XML domain description',
+    },
+    PAUSED_OPTION,
+  ],
+  async run({ args, out, connection }) {
+    const file = args.string('file') ?? '';
+    const xml = readXmlFile(file);
+    const conn = await connection();
+    try {
+      const dom = await createDomainXML(conn, xml, { paused: args.bool('paused') });
+      out.print(`Domain '${dom.name}' created from ${file}\n`);
+    } catch (err) {
+      throw failure(`Failed to create domain from ${file}`, err);
+    }
+  },
+};
+
+/** A command that acts on one domain by uuid and prints one line: destroy, shutdown, reset, suspend, resume. */
+function simpleDomainCommand(
+  spec: Pick<CommandDecl, 'name' | 'summary' | 'description'> & { verb: string; done: string },
+  act: (conn: Connection, uuid: string) => Promise<unknown>,
+): CommandDecl {
+  return {
+    name: spec.name,
+    group: 'domain',
+    summary: spec.summary,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    options: [DOMAIN_OPTION],
+    async run(ctx) {
+      const { conn, dom } = await resolve(ctx);
+      try {
+        await act(conn, dom.uuid);
+      } catch (err) {
+        throw failure(`Failed to ${spec.verb} domain '${dom.name}'`, err);
+      }
+      ctx.out.print(`Domain '${dom.name}' ${spec.done}\n`);
+    },
+  };
+}
+
+const destroy = simpleDomainCommand(
+  {
+    name: 'destroy',
+    summary: 'destroy (stop) a domain',
+    description: 'Forcefully stop a given domain, but leave its resources intact.',
+    verb: 'destroy',
+    done: 'destroyed',
+  },
+  (conn, uuid) => destroyDomain(conn, uuid),
+);
+
+const shutdown = simpleDomainCommand(
+  {
+    name: 'shutdown',
+    summary: 'gracefully shutdown a domain',
+    description: 'Run shutdown in the target domain.',
+    verb: 'shutdown',
+    done: 'is being shutdown',
+  },
+  (conn, uuid) => shutdownDomain(conn, uuid),
+);
+
+const reset = simpleDomainCommand(
+  {
+    name: 'reset',
+    summary: 'reset a domain',
+    description: 'Reset the target domain as if by power button',
+    verb: 'reset',
+    done: 'was reset',
+  },
+  (conn, uuid) => resetDomain(conn, uuid),
+);
+
+const suspend = simpleDomainCommand(
+  {
+    name: 'suspend',
+    summary: 'suspend a domain',
+    description: 'Suspend a running domain.',
+    verb: 'suspend',
+    done: 'suspended',
+  },
+  (conn, uuid) => suspendDomain(conn, uuid),
+);
+
+const resume = simpleDomainCommand(
+  {
+    name: 'resume',
+    summary: 'resume a domain',
+    description: 'Resume a previously suspended domain.',
+    verb: 'resume',
+    done: 'resumed',
+  },
+  (conn, uuid) => resumeDomain(conn, uuid),
+);
+
 export const domainCommands: CommandDecl[] = [
   define,
   undefine,
@@ -453,4 +615,11 @@ export const domainCommands: CommandDecl[] = [
   dumpxml,
   autostart,
   event,
+  start,
+  create,
+  destroy,
+  shutdown,
+  reset,
+  suspend,
+  resume,
 ];

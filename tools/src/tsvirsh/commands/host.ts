@@ -1,5 +1,5 @@
-/** Host and Hypervisor commands: version, uri, hostname. */
-import { TSVIRT_VERSION, decodeVersion } from '@tsvirt/client';
+/** Host and Hypervisor commands: version, uri, hostname, capabilities, domcapabilities. */
+import { TSVIRT_VERSION, decodeVersion, getCapabilities, getDomainCapabilities } from '@tsvirt/client';
 import type { CommandDecl } from '../command.js';
 
 const version: CommandDecl = {
@@ -40,4 +40,40 @@ const hostname: CommandDecl = {
   },
 };
 
-export const hostCommands: CommandDecl[] = [version, uri, hostname];
+const capabilities: CommandDecl = {
+  name: 'capabilities',
+  group: 'host',
+  summary: 'capabilities',
+  description: 'Returns capabilities of hypervisor/driver.',
+  async run({ out, connection }) {
+    out.print(`${await getCapabilities(await connection())}\n`);
+  },
+};
+
+const domcapabilities: CommandDecl = {
+  name: 'domcapabilities',
+  group: 'host',
+  summary: 'domain capabilities',
+  description: 'Returns capabilities of emulator with respect to host and libvirt.',
+  options: [
+    { name: 'virttype', type: 'string', help: 'virtualization type (/domain/@type)' },
+    { name: 'emulatorbin', type: 'string', help: 'path to emulator binary (/domain/devices/emulator)' },
+    { name: 'arch', type: 'string', help: 'domain architecture (/domain/os/type/@arch)' },
+    { name: 'machine', type: 'string', help: 'machine type (/domain/os/type/@machine)' },
+  ],
+  async run({ args, out, connection }) {
+    const query: Record<string, string> = {};
+    for (const [option, field] of [
+      ['virttype', 'virttype'],
+      ['emulatorbin', 'emulator'],
+      ['arch', 'arch'],
+      ['machine', 'machine'],
+    ] as const) {
+      const value = args.string(option);
+      if (value !== undefined) query[field] = value;
+    }
+    out.print(`${await getDomainCapabilities(await connection(), query)}\n`);
+  },
+};
+
+export const hostCommands: CommandDecl[] = [version, uri, hostname, capabilities, domcapabilities];

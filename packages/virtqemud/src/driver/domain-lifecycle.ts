@@ -1,0 +1,539 @@
+/**
+ * Running QEMU for a domain (libvirt's qemu_process.c, in small): start it, watch it through
+ * QMP events and the end of the monitor, act on it (destroy, shutdown, reset, suspend,
+ * resume), and find the QEMUs of a previous daemon again at load. Callers hold the
+ * domain's job lock; the watchers run outside any job and change state directly, so that
+ * a job waiting for the end of a QEMU (destroy) never waits on itself.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
+import {
+  DomainEventResumedDetail,
+  DomainEventShutdownDetail,
+  DomainEventStartedDetail,
+  DomainEventStoppedDetail,
+  DomainEventSuspendedDetail,
+  DomainEventType,
+  DomainPausedReason,
+  DomainRunningReason,
+  DomainShutoffReason,
+  DomainState,
+} from '@tsvirt/common/protocol';
+import { domainDefFromXml, formatDomainDef, type DomainDef } from '../conf/domain-xml.js';
+import {
+  connectUnix,
+  cont,
+  queryStatus,
+  quit,
+  stop,
+  systemPowerdown,
+  systemReset,
+  type QemuRunState,
+  type QmpCloseInfo,
+  type QmpConnection,
+} from '../qemu/monitor/index.js';
+import type { DomainList } from './domain-list.js';
+import type { DomainObj, DomainRuntime } from './domain-obj.js';
+import {
+  chooseAccel,
+  isOurQemu,
+  logTail,
+  qemuLogPath,
+  signalPid,
+  spawnQemu,
+  type BuildCommandLine,
+  type KvmProbe,
+  type SpawnedQemu,
+} from './domain-process.js';
+import {
+  findRuntimeDirs,
+  makeRuntimeDir,
+  removeRuntimeDir,
+  runtimePaths,
+  writeDomainStatus,
+  type DomainStatusFile,
+  type RuntimePaths,
+} from './domain-status.js';
+
+/** What the lifecycle code needs of the driver. */
+export interface LifecycleHost {
+  runStateDir: string;
+  logDir: string;
+  buildCommandLine: BuildCommandLine | undefined;
+  kvmUsable: KvmProbe;
+  log: Logger;
+  list: DomainList;
+  emit(dom: DomainObj, event: number, detail: number): void;
+}
+
+/** How long destroy waits for QEMU to go after SIGTERM, then after SIGKILL. */
+const TERM_GRACE_MS = 3000;
+const KILL_GRACE_MS = 5000;
+
+function invalid(message: string): VirError {
+  return new VirError(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, message);
+}
+
+/** True if `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const controller = new AbortController();
+  const timeout = sleep(ms, false, { signal: controller.signal }).catch(() => false);
+  const done = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([done, timeout]);
+  controller.abort();
+  return result;
+}
+
+/** libvirt's qemuMonitorVMStatusToPausedReason. */
+export function pausedReasonOf(status: QemuRunState): number {
+  switch (status) {
+    case 'io-error':
+      return DomainPausedReason.IOERROR;
+    case 'watchdog':
+      return DomainPausedReason.WATCHDOG;
+    case 'guest-panicked':
+      return DomainPausedReason.CRASHED;
+    case 'inmigrate':
+    case 'postmigrate':
+    case 'finish-migrate':
+      return DomainPausedReason.MIGRATION;
+    case 'save-vm':
+      return DomainPausedReason.SAVE;
+    case 'shutdown':
+      return DomainPausedReason.SHUTTING_DOWN;
+    case 'paused':
+    case 'prelaunch':
+      return DomainPausedReason.USER;
+    default:
+      // 'internal-error', 'debug', 'restore-vm' ...: libvirt reports them as unknown.
+      return DomainPausedReason.UNKNOWN;
+  }
+}
+
+function suspendedDetailOf(reason: number): number {
+  if (reason === DomainPausedReason.IOERROR) return DomainEventSuspendedDetail.IOERROR;
+  if (reason === DomainPausedReason.WATCHDOG) return DomainEventSuspendedDetail.WATCHDOG;
+  return DomainEventSuspendedDetail.PAUSED;
+}
+
+export class DomainLifecycle {
+  private nextId = 1;
+
+  constructor(private readonly host: LifecycleHost) {}
+
+  /** Runtime ids are monotonic per daemon and never reuse a restored one. */
+  private allocateId(): number {
+    return this.nextId++;
+  }
+
+  // ---- start ----------------------------------------------------------------
+
+  /**
+   * Starts QEMU for `dom` (inactive), with `def` as the live definition if given (createXML
+   * of a defined domain), else its persistent one. On any failure QEMU is killed and the
+   * runtime dir removed; the domain stays shut off with reason FAILED.
+   */
+  async start(dom: DomainObj, options: { paused?: boolean; def?: DomainDef } = {}): Promise<void> {
+    if (dom.active) throw invalid('domain is already running');
+    const build = this.host.buildCommandLine;
+    if (!build) {
+      throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU, 'no QEMU command line builder is configured');
+    }
+    const persistentDef = dom.persistentDef;
+    const liveDef: DomainDef = { ...structuredClone(options.def ?? persistentDef) };
+    const accel = await chooseAccel(liveDef, this.host.kvmUsable);
+    const id = this.allocateId();
+    liveDef.id = id;
+    const paths = runtimePaths(this.host.runStateDir, id);
+    const logPath = qemuLogPath(this.host.logDir, dom.name);
+    const log = this.host.log.child({ domain: dom.name, id });
+    let spawned: SpawnedQemu | undefined;
+    let monitor: QmpConnection | undefined;
+    const startedAt = new Date().toISOString();
+    const paused = options.paused ?? false;
+    try {
+      await makeRuntimeDir(paths);
+      const { binary, args } = build(liveDef, {
+        accel,
+        monitorSocket: paths.monitorPath,
+        pidFile: paths.pidFile,
+        taps: {},
+        volumePaths: {},
+      });
+      spawned = await spawnQemu(binary, args, logPath);
+      log.info({ pid: spawned.pid, accel }, 'QEMU spawned');
+      monitor = await connectUnix(paths.monitorPath, { retryUntil: spawned.exited, log });
+      if (!paused) await cont(monitor);
+      const runtime = this.makeRuntime({ pid: spawned.pid, paths, startedAt, monitor, spawned });
+      dom.newDef = dom.persistent ? persistentDef : undefined;
+      dom.def = liveDef;
+      dom.id = id;
+      dom.runtime = runtime;
+      dom.state = paused ? DomainState.PAUSED : DomainState.RUNNING;
+      dom.reason = paused ? DomainPausedReason.USER : DomainRunningReason.BOOTED;
+      await this.saveStatus(dom);
+    } catch (err) {
+      const diedAlone = spawned !== undefined && (spawned.hasExited() || monitor?.closeInfo?.reason === 'eof');
+      if (dom.runtime) {
+        dom.runtime.detach();
+        dom.runtime = undefined;
+        dom.def = persistentDef;
+        dom.newDef = undefined;
+        dom.id = -1;
+      }
+      monitor?.close();
+      if (spawned) {
+        signalPid(spawned.pid, 'SIGKILL');
+        await settlesWithin(spawned.exited, KILL_GRACE_MS);
+      }
+      await removeRuntimeDir(paths.dir).catch(() => undefined);
+      dom.state = DomainState.SHUTOFF;
+      dom.reason = DomainShutoffReason.FAILED;
+      log.error({ err: (err as Error).message }, 'domain start failed');
+      if (diedAlone) {
+        const tail = await logTail(logPath);
+        throw new VirError(
+          ErrorCode.OPERATION_FAILED,
+          ErrorDomain.QEMU,
+          `QEMU of domain '${dom.name}' exited while starting: ${tail || 'no output'}`,
+          { str1: dom.name },
+        );
+      }
+      throw err;
+    }
+    // Watch only now: the state is recorded, so an end seen from here on is a stop.
+    this.watch(dom, dom.runtime);
+    this.host.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED);
+    if (paused) this.host.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED);
+  }
+
+  private makeRuntime(base: {
+    pid: number;
+    paths: RuntimePaths;
+    startedAt: string;
+    monitor: QmpConnection;
+    spawned?: SpawnedQemu;
+  }): DomainRuntime {
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    const runtime: DomainRuntime = {
+      ...base,
+      destroying: false,
+      guestShutdown: false,
+      expecting: undefined,
+      settled: Promise.resolve(),
+      ending: false,
+      stopped,
+      markStopped: resolveStopped,
+      detach: () => undefined,
+    };
+    return runtime;
+  }
+
+  // ---- watch ----------------------------------------------------------------
+
+  /** Subscribes to the QMP events and the end of QEMU; `runtime.detach()` undoes it. */
+  private watch(dom: DomainObj, runtime: DomainRuntime): void {
+    const { monitor } = runtime;
+    let detached = false;
+    const offs = [
+      monitor.onEvent('STOP', () => this.onStop(dom, runtime)),
+      monitor.onEvent('RESUME', () => this.onResume(dom, runtime)),
+      monitor.onEvent('SHUTDOWN', (event) => this.onShutdown(dom, runtime, event.data.guest)),
+    ];
+    const onClose = (info: QmpCloseInfo): void => {
+      if (detached || info.reason === 'local') return;
+      if (info.reason === 'error') {
+        // A monitor we cannot speak to is a QEMU we cannot manage: end it, as libvirt does.
+        this.host.log.error({ domain: dom.name, err: info.error?.message }, 'QEMU monitor failed: killing QEMU');
+        signalPid(runtime.pid, 'SIGKILL');
+      }
+      void this.onEnd(dom, runtime);
+    };
+    monitor.on('close', onClose);
+    void runtime.spawned?.exited.then(() => {
+      if (!detached) void this.onEnd(dom, runtime);
+    });
+    runtime.detach = () => {
+      detached = true;
+      for (const off of offs) off();
+      monitor.off('close', onClose);
+    };
+    if (monitor.isClosed) setImmediate(() => onClose(monitor.closeInfo ?? { reason: 'eof' }));
+  }
+
+  private onStop(dom: DomainObj, runtime: DomainRuntime): void {
+    if (dom.runtime !== runtime || runtime.ending || runtime.guestShutdown) return;
+    if (runtime.expecting === 'stop' || dom.state === DomainState.PAUSED) return;
+    // Not asked by us: ask QEMU why (internal-error, io-error, guest-panicked...).
+    void queryStatus(runtime.monitor)
+      .then((status) => pausedReasonOf(status.status))
+      .catch(() => DomainPausedReason.UNKNOWN)
+      .then((reason) => {
+        if (dom.runtime !== runtime || runtime.ending || dom.state === DomainState.PAUSED) return;
+        return this.transition(dom, DomainState.PAUSED, reason, DomainEventType.SUSPENDED, suspendedDetailOf(reason));
+      });
+  }
+
+  private onResume(dom: DomainObj, runtime: DomainRuntime): void {
+    if (dom.runtime !== runtime || runtime.ending || runtime.expecting === 'resume') return;
+    if (dom.state === DomainState.RUNNING) return;
+    void this.transition(
+      dom,
+      DomainState.RUNNING,
+      DomainRunningReason.UNPAUSED,
+      DomainEventType.RESUMED,
+      DomainEventResumedDetail.UNPAUSED,
+    );
+  }
+
+  /** A guest power-off: `-no-shutdown` keeps QEMU alive, so tell it to quit; its EOF ends the domain. */
+  private onShutdown(dom: DomainObj, runtime: DomainRuntime, guest: boolean): void {
+    if (dom.runtime !== runtime || runtime.ending || !guest || runtime.guestShutdown) return;
+    runtime.guestShutdown = true;
+    void this.transition(dom, DomainState.SHUTDOWN, 0, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.FINISHED);
+    quit(runtime.monitor).catch((err: unknown) =>
+      this.host.log.warn({ domain: dom.name, err: (err as Error).message }, 'quit after guest shutdown failed'),
+    );
+  }
+
+  /** QEMU is gone: shut off with the reason of its end, clean up, emit STOPPED; runs once. */
+  private async onEnd(dom: DomainObj, runtime: DomainRuntime): Promise<void> {
+    if (runtime.ending) return runtime.stopped;
+    runtime.ending = true;
+    runtime.detach();
+    runtime.monitor.close();
+    const [reason, detail] = runtime.destroying
+      ? [DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED]
+      : runtime.guestShutdown
+        ? [DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN]
+        : [DomainShutoffReason.CRASHED, DomainEventStoppedDetail.CRASHED];
+    this.host.log.info({ domain: dom.name, pid: runtime.pid, reason }, 'QEMU ended');
+    if (dom.runtime === runtime) {
+      dom.runtime = undefined;
+      dom.state = DomainState.SHUTOFF;
+      dom.reason = reason;
+      dom.id = -1;
+      if (dom.newDef) dom.def = dom.newDef;
+      dom.newDef = undefined;
+    }
+    await runtime.settled;
+    await removeRuntimeDir(runtime.paths.dir).catch((err: unknown) =>
+      this.host.log.error({ domain: dom.name, err: (err as Error).message }, 'cannot remove runtime directory'),
+    );
+    this.host.emit(dom, DomainEventType.STOPPED, detail);
+    if (!dom.persistent && !dom.active) this.host.list.remove(dom);
+    runtime.markStopped();
+  }
+
+  /** Records a state change, saves it, then emits its event; the end of QEMU waits for it. */
+  private transition(dom: DomainObj, state: DomainState, reason: number, event: number, detail: number): Promise<void> {
+    dom.state = state;
+    dom.reason = reason;
+    const done = this.saveStatus(dom)
+      .catch((err: unknown) =>
+        this.host.log.error({ domain: dom.name, err: (err as Error).message }, 'cannot save domain status'),
+      )
+      .then(() => this.host.emit(dom, event, detail));
+    const runtime = dom.runtime;
+    if (runtime) runtime.settled = runtime.settled.then(() => done);
+    return done;
+  }
+
+  async saveStatus(dom: DomainObj): Promise<void> {
+    const runtime = dom.runtime;
+    if (!runtime) return;
+    const status: DomainStatusFile = {
+      version: 1,
+      id: dom.id,
+      pid: runtime.pid,
+      name: dom.name,
+      uuid: dom.uuid,
+      persistent: dom.persistent,
+      monitorPath: runtime.paths.monitorPath,
+      startedAt: runtime.startedAt,
+      state: dom.state,
+      reason: dom.reason,
+      xml: formatDomainDef(dom.def, {}),
+    };
+    await writeDomainStatus(runtime.paths, status);
+  }
+
+  // ---- operations (the caller holds the job) ---------------------------------
+
+  private requireActive(dom: DomainObj): DomainRuntime {
+    const runtime = dom.runtime;
+    if (!dom.active || !runtime || runtime.ending) throw invalid('domain is not running');
+    return runtime;
+  }
+
+  /** SIGTERM, then SIGKILL; resolves once the domain is shut off (STOPPED/DESTROYED emitted). */
+  async destroy(dom: DomainObj): Promise<void> {
+    const runtime = this.requireActive(dom);
+    runtime.destroying = true;
+    signalPid(runtime.pid, 'SIGTERM');
+    if (await settlesWithin(runtime.stopped, TERM_GRACE_MS)) return;
+    this.host.log.warn({ domain: dom.name, pid: runtime.pid }, 'QEMU ignored SIGTERM: killing it');
+    signalPid(runtime.pid, 'SIGKILL');
+    if (await settlesWithin(runtime.stopped, KILL_GRACE_MS)) return;
+    // The monitor never reported the end: record it ourselves.
+    await this.onEnd(dom, runtime);
+  }
+
+  async shutdown(dom: DomainObj): Promise<void> {
+    await systemPowerdown(this.requireActive(dom).monitor);
+  }
+
+  async reset(dom: DomainObj): Promise<void> {
+    await systemReset(this.requireActive(dom).monitor);
+  }
+
+  async suspend(dom: DomainObj): Promise<void> {
+    const runtime = this.requireActive(dom);
+    if (dom.state === DomainState.PAUSED) return;
+    runtime.expecting = 'stop';
+    try {
+      await stop(runtime.monitor);
+    } finally {
+      runtime.expecting = undefined;
+    }
+    await this.transition(
+      dom,
+      DomainState.PAUSED,
+      DomainPausedReason.USER,
+      DomainEventType.SUSPENDED,
+      DomainEventSuspendedDetail.PAUSED,
+    );
+  }
+
+  async resume(dom: DomainObj): Promise<void> {
+    const runtime = this.requireActive(dom);
+    if (dom.state !== DomainState.PAUSED) throw invalid('domain is not paused');
+    runtime.expecting = 'resume';
+    try {
+      await cont(runtime.monitor);
+    } finally {
+      runtime.expecting = undefined;
+    }
+    await this.transition(
+      dom,
+      DomainState.RUNNING,
+      DomainRunningReason.UNPAUSED,
+      DomainEventType.RESUMED,
+      DomainEventResumedDetail.UNPAUSED,
+    );
+  }
+
+  // ---- recovery --------------------------------------------------------------
+
+  /**
+   * Finds the QEMUs a previous daemon left: a live one of ours (its command line names the
+   * domain's uuid or monitor socket) is reattached with its id and live definition; any
+   * other is recorded as crashed and its runtime dir removed.
+   */
+  async recover(): Promise<void> {
+    const { log, list } = this.host;
+    for (const found of await findRuntimeDirs(this.host.runStateDir, log)) {
+      const status = found.status;
+      if (!status) {
+        // Killed in the middle of a start: end that QEMU if it is one, and forget it.
+        const pid = Number((await readFile(join(found.dir, 'qemu.pid'), 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(pid) && pid > 1 && (await isOurQemu(pid, [found.dir]))) {
+          log.warn({ dir: found.dir, pid }, 'killing the QEMU of an unfinished start');
+          signalPid(pid, 'SIGKILL');
+        }
+        await removeRuntimeDir(found.dir);
+        continue;
+      }
+      this.nextId = Math.max(this.nextId, status.id + 1);
+      let def: DomainDef;
+      try {
+        def = domainDefFromXml(status.xml);
+      } catch (err) {
+        log.error({ dir: found.dir, err: (err as Error).message }, 'cannot parse the live XML of a running domain');
+        continue;
+      }
+      let dom = list.findByUuid(status.uuid);
+      if (!dom) {
+        try {
+          dom = list.add(def, { persistent: false });
+        } catch (err) {
+          log.error({ domain: status.name, err: (err as Error).message }, 'cannot restore running domain');
+          continue;
+        }
+      }
+      await this.recoverOne(dom, def, status, found.dir);
+    }
+  }
+
+  private async recoverOne(dom: DomainObj, def: DomainDef, status: DomainStatusFile, dir: string): Promise<void> {
+    const log = this.host.log.child({ domain: dom.name, id: status.id });
+    const paths = runtimePaths(this.host.runStateDir, status.id);
+    let monitor: QmpConnection | undefined;
+    if (paths.dir === dir && (await isOurQemu(status.pid, [status.uuid, status.monitorPath]))) {
+      try {
+        monitor = await connectUnix(status.monitorPath, { timeoutMs: 3000, log });
+        const qemuStatus = await queryStatus(monitor);
+        const persistentDef = dom.persistentDef;
+        const runtime = this.makeRuntime({
+          pid: status.pid,
+          paths,
+          startedAt: status.startedAt,
+          monitor,
+        });
+        dom.newDef = dom.persistent ? persistentDef : undefined;
+        dom.def = { ...def, id: status.id };
+        dom.id = status.id;
+        dom.runtime = runtime;
+        if (qemuStatus.running) {
+          dom.state = DomainState.RUNNING;
+          dom.reason = status.state === DomainState.RUNNING ? status.reason : DomainRunningReason.UNKNOWN;
+        } else {
+          dom.state = DomainState.PAUSED;
+          dom.reason =
+            status.state === DomainState.PAUSED && qemuStatus.status === 'paused'
+              ? status.reason
+              : pausedReasonOf(qemuStatus.status);
+        }
+        if (dom.state !== status.state || dom.reason !== status.reason) await this.saveStatus(dom);
+        this.watch(dom, runtime);
+        log.info({ pid: status.pid, state: dom.state }, 'reconnected to running QEMU');
+        return;
+      } catch (err) {
+        log.error({ pid: status.pid, err: (err as Error).message }, 'cannot reconnect to QEMU: killing it');
+        if (dom.runtime) {
+          dom.runtime.detach();
+          dom.runtime = undefined;
+        }
+        monitor?.close();
+        signalPid(status.pid, 'SIGKILL');
+      }
+    } else {
+      log.warn({ pid: status.pid }, 'QEMU of a running domain is gone');
+    }
+    if (dom.newDef) dom.def = dom.newDef;
+    dom.newDef = undefined;
+    dom.id = -1;
+    dom.state = DomainState.SHUTOFF;
+    dom.reason = DomainShutoffReason.CRASHED;
+    await removeRuntimeDir(dir);
+    this.host.emit(dom, DomainEventType.STOPPED, DomainEventStoppedDetail.CRASHED);
+    if (!dom.persistent) this.host.list.remove(dom);
+  }
+
+  /** Forgets every QEMU without stopping it, as a daemon going away does: they keep running. */
+  release(doms: readonly DomainObj[]): void {
+    for (const dom of doms) {
+      const runtime = dom.runtime;
+      if (!runtime) continue;
+      runtime.detach();
+      runtime.monitor.close();
+    }
+  }
+}
