@@ -41,20 +41,22 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 def med(xs): return round(statistics.median(xs), 1) if xs else None
 table = {}
+def add(placement, impl, workload, call, calls_per_s, p50, p99):
+    table.setdefault((placement, workload, call, impl), []).append((calls_per_s, p50, p99))
 for r in rows:
-    key = (r["placement"], r["impl_tag"])
-    if r["impl_tag"] == "libvirt":
+    p, impl = r["placement"], r["impl_tag"]
+    if impl == "libvirt":
         res = r["results"]
         if r["workload"] == "rpc_seq":
-            table.setdefault(key, {}).setdefault("seq", []).append((res["getVersion"]["calls_per_s"], res["getVersion"]["p50_us"], res["getVersion"]["p99_us"]))
+            for call in ("getVersion", "listAllDomains"):
+                add(p, impl, "rpc_seq", call, res[call]["calls_per_s"], res[call]["p50_us"], res[call]["p99_us"])
         else:
-            table.setdefault(key, {}).setdefault("conc", []).append((res.get("calls_per_s") or res.get("total_calls_per_s"), res.get("p50_us"), res.get("p99_us")))
+            add(p, impl, "rpc_concurrent", "listAllDomains", res["calls_per_s"], res.get("p50_us"), res.get("p99_us"))
     else:
-        slot = "seq" if r["workload"] == "rpc_seq" else "conc"
-        table.setdefault(key, {}).setdefault(slot, []).append((r["calls_per_s"], r["p50_us"], r["p99_us"]))
-print(f"{'placement':9} {'impl':8} {'workload':8} {'calls/s':>9} {'p50 us':>8} {'p99 us':>8}")
-for (placement, impl), slots in sorted(table.items()):
-    for slot, vals in sorted(slots.items()):
-        print(f"{placement:9} {impl:8} {slot:8} {med([v[0] for v in vals]):>9} {med([v[1] for v in vals if v[1] is not None]):>8} {med([v[2] for v in vals if v[2] is not None]):>8}")
+        add(p, impl, r["workload"], r["call"], r["calls_per_s"], r["p50_us"], r["p99_us"])
+print(f"{'placement':9} {'workload':15} {'call':15} {'impl':8} {'calls/s':>9} {'p50 us':>8} {'p99 us':>8}")
+for key in sorted(table):
+    vals = table[key]
+    print(f"{key[0]:9} {key[1]:15} {key[2]:15} {key[3]:8} {med([v[0] for v in vals]):>9} {med([v[1] for v in vals]):>8} {med([v[2] for v in vals]):>8}")
 print("raw:", sys.argv[1])
 PY

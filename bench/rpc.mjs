@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { open } from '@tsvirt/client';
+import { listAllDomains, open } from '@tsvirt/client';
 import { makeTempRoot, removeTempRoot, spawnNamedDaemon } from '@tsvirt/common/testing';
 
 const WARMUP = 200;
@@ -34,15 +34,21 @@ async function timedCalls(call, count) {
   return { seconds, samples };
 }
 
-async function sequential(env) {
+/** The calls both benchmarks make, as libvirt's bench.py makes them: getVersion, and listAllDomains with 0 domains. */
+const CALLS = {
+  getVersion: (conn) => conn.getVersion(),
+  listAllDomains: (conn) => listAllDomains(conn),
+};
+
+async function sequential(env, name) {
   const conn = await open('qemu:///session', { env, autostart: false });
-  const call = () => conn.getVersion();
+  const call = () => CALLS[name](conn);
   for (let i = 0; i < WARMUP; i++) await call();
   const { seconds, samples } = await timedCalls(call, SEQ_CALLS);
   await conn.close();
   return {
     workload: 'rpc_seq',
-    call: 'getVersion',
+    call: name,
     calls: SEQ_CALLS,
     calls_per_s: Math.round(SEQ_CALLS / seconds),
     ...percentiles(samples),
@@ -52,11 +58,11 @@ async function sequential(env) {
 /** One of the concurrent clients, in its own process: connect, warm up, wait for the go, call, report. */
 async function concurrentClient() {
   const conn = await open('qemu:///session', { autostart: false });
-  for (let i = 0; i < CLIENT_WARMUP; i++) await conn.getVersion();
+  for (let i = 0; i < CLIENT_WARMUP; i++) await listAllDomains(conn);
   process.send({ ready: true });
   await new Promise((resolve) => process.once('message', resolve));
   const startNs = process.hrtime.bigint();
-  const { samples } = await timedCalls(() => conn.getVersion(), CALLS_PER_CLIENT);
+  const { samples } = await timedCalls(() => listAllDomains(conn), CALLS_PER_CLIENT);
   const endNs = process.hrtime.bigint();
   // hrtime is per-process monotonic; wall-clock ms lets the parent line the clients up.
   process.send({ start: Date.now() - Number(endNs - startNs) / 1e6, end: Date.now(), samples: Array.from(samples) });
@@ -81,7 +87,7 @@ async function concurrent(env) {
   const total = CLIENTS * CALLS_PER_CLIENT;
   return {
     workload: 'rpc_concurrent',
-    call: 'getVersion',
+    call: 'listAllDomains',
     clients: CLIENTS,
     calls: total,
     calls_per_s: Math.round(total / ((last - first) / 1000)),
@@ -94,7 +100,9 @@ async function main(which) {
   const daemon = await spawnNamedDaemon('virtqemud', root);
   const env = { ...process.env, TSVIRT_ROOT: root };
   try {
-    if (which === 'seq' || which === 'all') console.log(JSON.stringify(await sequential(env)));
+    if (which === 'seq' || which === 'all') {
+      for (const name of Object.keys(CALLS)) console.log(JSON.stringify(await sequential(env, name)));
+    }
     if (which === 'concurrent' || which === 'all') console.log(JSON.stringify(await concurrent(env)));
   } finally {
     await daemon.stop();
