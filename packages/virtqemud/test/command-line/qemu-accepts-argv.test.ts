@@ -7,7 +7,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeTempRoot, removeTempRoot, waitFor } from '@tsvirt/common/testing';
@@ -27,11 +26,12 @@ import {
   quit,
   type QmpConnection,
 } from '../../src/qemu/monitor/index.js';
+import { ensureTestGuest } from '../test-guest.js';
 import { loadDef } from './fixtures.js';
 
 const QEMU = process.env.QEMU_BINARY ?? 'qemu-system-x86_64';
-const GUEST_DIR = fileURLToPath(new URL('../../../../../build/test-guest/', import.meta.url));
-const HAVE_GUEST = existsSync(join(GUEST_DIR, 'vmlinuz')) && existsSync(join(GUEST_DIR, 'initrd.img'));
+// Built (or found cached) before any case runs: the kernel-boot cases need it.
+const GUEST_DIR = dirname(ensureTestGuest().kernel);
 const HAVE_KVM = ((): boolean => {
   try {
     closeSync(openSync('/dev/kvm', 'r+'));
@@ -256,9 +256,14 @@ async function checkPci(q: Started, expected: Array<[slot: number, fn: number, i
   for (const [slot, fn, id] of expected) assert.is(ids.get(`${slot}.${fn}`), id, `PCI ${slot}.${fn}`);
 }
 
-const maybeKvm = HAVE_KVM ? test : test.skip;
+/** These machines have a usable /dev/kvm and /dev/net/tun, and tests run as root: a case that needs them says so. */
+function requireHost(kvm: boolean, tun = false): void {
+  assert.ok(!kvm || HAVE_KVM, 'this case needs a usable /dev/kvm');
+  assert.ok(!tun || HAVE_TUN, 'this case needs /dev/net/tun and root');
+}
 
-maybeKvm('minimal-kvm: KVM, 128 MiB, balloon at 00:03.0, no display', async () => {
+test('minimal-kvm: KVM, 128 MiB, balloon at 00:03.0, no display', async () => {
+  requireHost(true);
   await withQemu('minimal-kvm', async (q, p) => {
     await common(q, p);
     const mem = await q.qmp.execute<{ 'base-memory': number }>('query-memory-size-summary');
@@ -269,28 +274,26 @@ maybeKvm('minimal-kvm: KVM, 128 MiB, balloon at 00:03.0, no display', async () =
   });
 });
 
-(HAVE_GUEST ? test : test.skip)(
-  'kernel-boot-tcg: the test guest boots under TCG and writes to the serial file',
-  async () => {
-    await withQemu('kernel-boot-tcg', async (q, p) => {
-      await common(q, p);
-      const chardevs = await queryChardev(q.qmp);
-      const serial0 = p.def.devices.serials[0]?.source?.path ?? '';
-      // QEMU reports a file chardev as just 'file'; the file it opened is the proof of the path.
-      assert.is(chardevs.find((c) => c.label === 'charserial0')?.filename, 'file');
-      assert.ok(existsSync(serial0), `${serial0} created by QEMU`);
-      assert.ok(chardevs.find((c) => c.label === 'charserial1')?.ptyPath?.startsWith('/dev/pts/'));
-      await q.qmp.execute('cont');
-      await waitFor(
-        () => existsSync(serial0) && readFileSync(serial0, 'utf8').includes('TSVIRT-GUEST-BOOTED'),
-        120_000,
-        'the guest marker on serial0',
-      );
-    });
-  },
-);
+test('kernel-boot-tcg: the test guest boots under TCG and writes to the serial file', async () => {
+  await withQemu('kernel-boot-tcg', async (q, p) => {
+    await common(q, p);
+    const chardevs = await queryChardev(q.qmp);
+    const serial0 = p.def.devices.serials[0]?.source?.path ?? '';
+    // QEMU reports a file chardev as just 'file'; the file it opened is the proof of the path.
+    assert.is(chardevs.find((c) => c.label === 'charserial0')?.filename, 'file');
+    assert.ok(existsSync(serial0), `${serial0} created by QEMU`);
+    assert.ok(chardevs.find((c) => c.label === 'charserial1')?.ptyPath?.startsWith('/dev/pts/'));
+    await q.qmp.execute('cont');
+    await waitFor(
+      () => existsSync(serial0) && readFileSync(serial0, 'utf8').includes('TSVIRT-GUEST-BOOTED'),
+      120_000,
+      'the guest marker on serial0',
+    );
+  });
+});
 
-maybeKvm('disks: every disk on its bus with its node, read-only cdrom, empty tray, loop block device', async () => {
+test('disks: every disk on its bus with its node, read-only cdrom, empty tray, loop block device', async () => {
+  requireHost(true);
   await withQemu('disks', async (q, p) => {
     await common(q, p);
     const block = await queryBlock(q.qmp);
@@ -320,7 +323,8 @@ maybeKvm('disks: every disk on its bus with its node, read-only cdrom, empty tra
   });
 });
 
-(HAVE_KVM && HAVE_TUN ? test : test.skip)('nics: user and tap backends, models, MACs and slots', async () => {
+test('nics: user and tap backends, models, MACs and slots', async () => {
+  requireHost(true, true);
   await withQemu('nics', async (q, p) => {
     await common(q, p);
     await checkPci(q, [
@@ -345,7 +349,8 @@ maybeKvm('disks: every disk on its bus with its node, read-only cdrom, empty tra
   });
 });
 
-maybeKvm('q35-addressed: explicit PCIe slots, built-in AHCI cdrom, iTCO watchdog', async () => {
+test('q35-addressed: explicit PCIe slots, built-in AHCI cdrom, iTCO watchdog', async () => {
+  requireHost(true);
   await withQemu('q35-addressed', async (q, p) => {
     await common(q, p);
     await checkPci(q, [
@@ -363,7 +368,8 @@ maybeKvm('q35-addressed: explicit PCIe slots, built-in AHCI cdrom, iTCO watchdog
   });
 });
 
-maybeKvm('vnc-autoport: VNC on loopback at the chosen port, USB tablet, cirrus', async () => {
+test('vnc-autoport: VNC on loopback at the chosen port, USB tablet, cirrus', async () => {
+  requireHost(true);
   await withQemu('vnc-autoport', async (q, p) => {
     await common(q, p);
     const vnc = await queryVnc(q.qmp);
@@ -377,7 +383,8 @@ maybeKvm('vnc-autoport: VNC on loopback at the chosen port, USB tablet, cirrus',
   });
 });
 
-maybeKvm('vnc-listen: fixed port with password, xhci, qxl + virtio-gpu', async () => {
+test('vnc-listen: fixed port with password, xhci, qxl + virtio-gpu', async () => {
+  requireHost(true);
   await withQemu('vnc-listen', async (q, p) => {
     await common(q, p);
     const vnc = await queryVnc(q.qmp);
@@ -393,7 +400,8 @@ maybeKvm('vnc-listen: fixed port with password, xhci, qxl + virtio-gpu', async (
   });
 });
 
-maybeKvm('misc-devices: watchdog, balloon, two rngs', async () => {
+test('misc-devices: watchdog, balloon, two rngs', async () => {
+  requireHost(true);
   await withQemu('misc-devices', async (q, p) => {
     await common(q, p);
     await checkPci(q, [
@@ -407,7 +415,8 @@ maybeKvm('misc-devices: watchdog, balloon, two rngs', async () => {
   });
 });
 
-maybeKvm('topology: 2 of 4 vCPUs as 1x1x2x2, memory aligned to MiB, hotplug slots', async () => {
+test('topology: 2 of 4 vCPUs as 1x1x2x2, memory aligned to MiB, hotplug slots', async () => {
+  requireHost(true);
   await withQemu('topology', async (q, p) => {
     await common(q, p);
     const cpus =
@@ -430,7 +439,8 @@ maybeKvm('topology: 2 of 4 vCPUs as 1x1x2x2, memory aligned to MiB, hotplug slot
   });
 });
 
-maybeKvm('chardevs: pty, telnet server, unix server, tcp client, ib700', async () => {
+test('chardevs: pty, telnet server, unix server, tcp client, ib700', async () => {
+  requireHost(true);
   await withQemu('chardevs', async (q, p) => {
     await common(q, p);
     const chardevs = await queryChardev(q.qmp);
@@ -446,40 +456,38 @@ maybeKvm('chardevs: pty, telnet server, unix server, tcp client, ib700', async (
   });
 });
 
-(HAVE_KVM && HAVE_GUEST ? test : test.skip)(
-  'comma-escaping: QEMU sees exactly the name and paths with their commas',
-  async () => {
-    await withQemu('comma-escaping', async (q, p) => {
-      await common(q, p);
-      const name = await q.qmp.execute<{ name: string }>('query-name');
-      assert.is(name.name, 'evil,debug-threads=off,process=pwned');
-      const block = await queryBlock(q.qmp);
-      assert.is(block.length, 1);
-      const path = p.paths.vda ?? '';
-      assert.ok(path.includes(','));
-      assert.is(block[0]?.inserted?.file, path);
-      assert.is(block[0]?.qdev, '/machine/peripheral/virtio-disk0/virtio-backend');
-      const kernel = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'kernel' });
-      assert.is(kernel, p.def.os.kernel);
-      const append = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'append' });
-      assert.is(append, 'console=ttyS0,115200n8 quiet');
-      const chardevs = await queryChardev(q.qmp);
-      const serialFile = p.def.devices.serials[0]?.source?.path ?? '';
-      const socketPath = p.def.devices.serials[1]?.source?.path ?? '';
-      assert.ok(existsSync(serialFile), `QEMU opened '${serialFile}', comma and all`);
-      assert.is(
-        chardevs.find((c) => c.label === 'charserial1')?.filename,
-        `disconnected:unix:${socketPath},server=on`,
-        'the socket listens at the whole path: server=off did not leak through',
-      );
-      // Nothing was cut at a comma: no file or socket named by a prefix of the paths.
-      assert.equal(
-        readdirSync(dirname(serialFile)).filter((f) => !/[,.]/.test(f)),
-        [],
-      );
-      assert.is(chardevs.length, 3);
-    });
-  },
-);
+test('comma-escaping: QEMU sees exactly the name and paths with their commas', async () => {
+  requireHost(true);
+  await withQemu('comma-escaping', async (q, p) => {
+    await common(q, p);
+    const name = await q.qmp.execute<{ name: string }>('query-name');
+    assert.is(name.name, 'evil,debug-threads=off,process=pwned');
+    const block = await queryBlock(q.qmp);
+    assert.is(block.length, 1);
+    const path = p.paths.vda ?? '';
+    assert.ok(path.includes(','));
+    assert.is(block[0]?.inserted?.file, path);
+    assert.is(block[0]?.qdev, '/machine/peripheral/virtio-disk0/virtio-backend');
+    const kernel = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'kernel' });
+    assert.is(kernel, p.def.os.kernel);
+    const append = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'append' });
+    assert.is(append, 'console=ttyS0,115200n8 quiet');
+    const chardevs = await queryChardev(q.qmp);
+    const serialFile = p.def.devices.serials[0]?.source?.path ?? '';
+    const socketPath = p.def.devices.serials[1]?.source?.path ?? '';
+    assert.ok(existsSync(serialFile), `QEMU opened '${serialFile}', comma and all`);
+    assert.is(
+      chardevs.find((c) => c.label === 'charserial1')?.filename,
+      `disconnected:unix:${socketPath},server=on`,
+      'the socket listens at the whole path: server=off did not leak through',
+    );
+    // Nothing was cut at a comma: no file or socket named by a prefix of the paths.
+    assert.equal(
+      readdirSync(dirname(serialFile)).filter((f) => !/[,.]/.test(f)),
+      [],
+    );
+    assert.is(chardevs.length, 3);
+  });
+});
 
 test.run();
