@@ -5,7 +5,10 @@
 #   2. npm ci (only when node_modules is missing or older than package-lock.json), npm run build
 #   3. the five local daemons in session mode under one throw-away root (TSVIRT_ROOT)
 #   4. tsvirsh version / uri / hostname, and each daemon's pid as its admin socket reports it
-#   5. where everything is and how to use it; then the daemons are stopped (by PID),
+#   5. a real guest: the project's test guest (Debian's kernel + a busybox initramfs, built
+#      by tools/scripts/build-test-guest.sh) created with tsvirsh, booted under QEMU (TCG),
+#      its console markers shown, then powered off through the ACPI power button
+#   6. where everything is and how to use it; then the daemons are stopped (by PID),
 #      unless --keep is given
 #
 #   sudo ./tools/scripts/up.sh [--keep] [--root DIR]
@@ -14,9 +17,6 @@
 #   --root DIR   use DIR as TSVIRT_ROOT instead of a fresh /tmp/tsvirt-up.XXXX
 #                (the TSVIRT_ROOT environment variable does the same)
 #
-# What runs today is the spine: sockets, handshake, the connect.* and admin.* procedures.
-# Booting a guest is not part of this script yet; that step arrives with the QEMU driver
-# (issue 3).
 set -euo pipefail
 # The node -e scripts below are single-quoted on purpose: ${...} in them is JavaScript.
 
@@ -72,6 +72,10 @@ stop_daemons() {
 
 on_exit() {
   local rc=$?
+  # Guests outlive their daemon by design: a guest still up after a failure goes first.
+  if [ "${GUEST_STARTED:-0}" = 1 ]; then
+    node tools/bin/tsvirsh.js -q -c qemu:///session destroy up-guest >/dev/null 2>&1 || true
+  fi
   if [ "$STOP_ON_EXIT" = 1 ] && [ "${#PIDS[@]}" -gt 0 ]; then
     say "stopping the daemons (pids ${PIDS[*]})"
     stop_daemons
@@ -221,7 +225,55 @@ UP_PIDS="${PIDS[*]}" UP_DAEMONS="${DAEMONS[*]}" node --input-type=module -e '
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd());
   if (mismatch) process.exit(1);'
 
-# --- 5. where things are ----------------------------------------------------------------
+# --- 5. a real guest ------------------------------------------------------------------
+say "the test guest: Debian's cloud kernel and a busybox initramfs (built once, then cached)"
+bash tools/scripts/build-test-guest.sh "$REPO/build/test-guest"
+GUEST_XML="$TSVIRT_ROOT/up-guest.xml"
+SERIAL_LOG="$TSVIRT_ROOT/up-guest-serial.log"
+cat >"$GUEST_XML" <<EOF
+<domain type='qemu'>
+  <name>up-guest</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$REPO/build/test-guest/vmlinuz</kernel>
+    <initrd>$REPO/build/test-guest/initrd.img</initrd>
+    <cmdline>console=ttyS0 panic=-1</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices>
+    <serial type='file'><source path='$SERIAL_LOG'/></serial>
+  </devices>
+</domain>
+EOF
+say "tsvirsh create $GUEST_XML (a transient domain, booted under TCG)"
+GUEST_STARTED=1
+"${TSVIRSH[@]}" -c qemu:///session create "$GUEST_XML"
+"${TSVIRSH[@]}" -q -c qemu:///session list
+say "waiting for the guest's console to say it is ready (up to 60 s)"
+for _ in $(seq 1 600); do
+  grep -q 'TSVIRT-GUEST-READY' "$SERIAL_LOG" 2>/dev/null && break
+  sleep 0.1
+done
+grep -a 'TSVIRT-' "$SERIAL_LOG" || true
+grep -q 'TSVIRT-GUEST-READY' "$SERIAL_LOG" ||
+  { echo "up: the guest did not become ready; console in $SERIAL_LOG" >&2; exit 1; }
+say "tsvirsh shutdown up-guest (the ACPI power button; the guest powers itself off)"
+"${TSVIRSH[@]}" -c qemu:///session shutdown up-guest
+for _ in $(seq 1 300); do
+  "${TSVIRSH[@]}" -q -c qemu:///session domstate up-guest >/dev/null 2>&1 || break
+  sleep 0.1
+done
+if "${TSVIRSH[@]}" -q -c qemu:///session domstate up-guest >/dev/null 2>&1; then
+  echo "up: the guest did not power off within 30 s" >&2
+  exit 1
+fi
+GUEST_STARTED=0
+echo "the guest powered off; a transient domain is gone once it stops:"
+"${TSVIRSH[@]}" -q -c qemu:///session list --all
+
+# --- 6. where things are ----------------------------------------------------------------
 if [ -x node_modules/.bin/tsvirsh ]; then
   USE="npx tsvirsh"
   USE_NOTE="(npx finds tsvirsh from inside $REPO)"
