@@ -6,26 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AdminConnection } from '@tsvirt/client';
 import { formatTable } from '../src/tsvirsh/commands/domain.js';
-import { envFor, runTsvirsh, withDaemon } from './helpers.js';
+import { envFor, runTsvirsh, withDaemon, writeDomain } from './helpers.js';
 
 const SESSION = ['-q', '-c', 'qemu:///session'];
 const UUID = 'c7a5fdbd-edaf-9455-926a-d65c16db1809';
-
-function writeDomain(root: string, name: string, uuid = UUID): string {
-  const file = join(root, `${name}.xml`);
-  writeFileSync(
-    file,
-    `<domain type='kvm'>
-  <name>${name}</name>
-  <uuid>${uuid}</uuid>
-  <memory unit='MiB'>512</memory>
-  <vcpu>2</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-</domain>
-`,
-  );
-  return file;
-}
 
 const virsh = (root: string, ...args: string[]) => runTsvirsh([...SESSION, ...args], envFor(root));
 
@@ -43,7 +27,7 @@ test('vshTable layout: one leading space, columns padded by 2, dashes of width +
 
 test('define, list, dominfo, domstate, domid/uuid/name, dumpxml, autostart, undefine', () =>
   withDaemon(async (root) => {
-    const file = writeDomain(root, 'web1');
+    const file = writeDomain(root, 'web1', UUID, 512, 2);
     const defined = await virsh(root, 'define', file);
     assert.equal([defined.code, defined.stdout, defined.stderr], [0, `Domain 'web1' defined from ${file}\n`, '']);
 
@@ -118,9 +102,9 @@ test('errors are printed as virsh prints them', () =>
       "error: failed to get domain '7'\nerror: Domain not found: no domain with matching name '7'\n",
     );
 
-    const file = writeDomain(root, 'web1');
+    const file = writeDomain(root, 'web1', UUID, 512, 2);
     await virsh(root, 'define', file);
-    const clash = writeDomain(root, 'web1', '3e3fce45-4f53-4fa7-bb32-11f34168b82b');
+    const clash = writeDomain(root, 'web1', '3e3fce45-4f53-4fa7-bb32-11f34168b82b', 512, 2);
     const refused = await virsh(root, 'define', clash);
     assert.is(refused.code, 1);
     assert.is(
@@ -145,7 +129,7 @@ test('errors are printed as virsh prints them', () =>
 
 test('event --loop prints lifecycle events as virsh does, then times out', () =>
   withDaemon(async (root) => {
-    const file = writeDomain(root, 'web1');
+    const file = writeDomain(root, 'web1', UUID, 512, 2);
     const watching = runTsvirsh(
       [...SESSION, 'event', '--event', 'lifecycle', '--loop', '--timeout', '4'],
       envFor(root),

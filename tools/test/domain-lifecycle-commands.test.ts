@@ -1,41 +1,17 @@
 /**
- * tsvirsh start, create, suspend, resume, reset, shutdown, destroy as a process, against a
- * virtqemud running real QEMUs (no OS). The daemon is virtqemud's test fixture: the real
- * skeleton and driver with a minimal QEMU argv builder, until the daemon wires its own.
+ * tsvirsh start, create, suspend, resume, reset, shutdown, destroy as a process, against
+ * the real virtqemud running real QEMUs (no OS, under KVM).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { envFor, makeRoot, removeRoot, runTsvirsh, stopPid } from './helpers.js';
+import { envFor, makeRoot, removeRoot, runTsvirsh, startDaemon, stopPid, writeDomain } from './helpers.js';
 
 const SESSION = ['-q', '-c', 'qemu:///session'];
 const UUID = 'c7a5fdbd-edaf-9455-926a-d65c16db1809';
 const UUID2 = '3e3fce45-4f53-4fa7-bb32-11f34168b82b';
-
-const VIRTQEMUD = join(
-  dirname(createRequire(import.meta.url).resolve('@tsvirt/virtqemud/package.json')),
-  'bin/virtqemud.js',
-);
-
-function writeDomain(root: string, name: string, uuid: string): string {
-  const file = join(root, `${name}.xml`);
-  writeFileSync(
-    file,
-    `<domain type='kvm'>
-  <name>${name}</name>
-  <uuid>${uuid}</uuid>
-  <memory unit='MiB'>32</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-</domain>
-`,
-  );
-  return file;
-}
 
 /** Live processes whose command line mentions `marker` (the root: QEMU's socket paths are under it). */
 function qemusUnder(marker: string): number[] {
@@ -56,30 +32,11 @@ function qemusUnder(marker: string): number[] {
     .map(Number);
 }
 
-async function startFixtureDaemon(root: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [VIRTQEMUD, '--session', '--timeout', '60'], {
-    env: envFor(root),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const socket = join(root, 'run', 'virtqemud-sock');
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(socket)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      if (child.pid) await stopPid(child.pid);
-      throw new Error(`fixture virtqemud did not start: ${stderr}`);
-    }
-    await sleep(20);
-  }
-  return child;
-}
-
 async function withQemuDaemon(body: (root: string) => Promise<void>): Promise<void> {
   const root = makeRoot();
   let daemon: ChildProcess | undefined;
   try {
-    daemon = await startFixtureDaemon(root);
+    daemon = await startDaemon(root);
     await body(root);
   } finally {
     if (daemon?.pid) await stopPid(daemon.pid);

@@ -1,6 +1,6 @@
 /** Test helpers: temp roots, a real virtqemud started and stopped by PID, and tsvirsh as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,3 +139,20 @@ export function runTsvirsh(
 
 /** Output lines without the blank lines virsh puts after each command. */
 export const nonBlankLines = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.trim() !== '');
+
+/** Writes a minimal domain XML (no OS: it idles under KVM) into `root` and returns its path. */
+export function writeDomain(root: string, name: string, uuid: string, memoryMiB = 32, vcpus = 1): string {
+  const file = join(root, `${name}.xml`);
+  writeFileSync(
+    file,
+    `<domain type='kvm'>
+  <name>${name}</name>
+  <uuid>${uuid}</uuid>
+  <memory unit='MiB'>${memoryMiB}</memory>
+  <vcpu>${vcpus}</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+</domain>
+`,
+  );
+  return file;
+}

@@ -556,7 +556,7 @@ const destroy = simpleDomainCommand(
     verb: 'destroy',
     done: 'destroyed',
   },
-  (conn, uuid) => destroyDomain(conn, uuid),
+  destroyDomain,
 );
 
 const shutdown = simpleDomainCommand(
@@ -567,7 +567,7 @@ const shutdown = simpleDomainCommand(
     verb: 'shutdown',
     done: 'is being shutdown',
   },
-  (conn, uuid) => shutdownDomain(conn, uuid),
+  shutdownDomain,
 );
 
 const reset = simpleDomainCommand(
@@ -578,7 +578,7 @@ const reset = simpleDomainCommand(
     verb: 'reset',
     done: 'was reset',
   },
-  (conn, uuid) => resetDomain(conn, uuid),
+  resetDomain,
 );
 
 const suspend = simpleDomainCommand(
@@ -589,7 +589,7 @@ const suspend = simpleDomainCommand(
     verb: 'suspend',
     done: 'suspended',
   },
-  (conn, uuid) => suspendDomain(conn, uuid),
+  suspendDomain,
 );
 
 const resume = simpleDomainCommand(
@@ -600,7 +600,7 @@ const resume = simpleDomainCommand(
     verb: 'resume',
     done: 'resumed',
   },
-  (conn, uuid) => resumeDomain(conn, uuid),
+  resumeDomain,
 );
 
 export const domainCommands: CommandDecl[] = [
