@@ -36,14 +36,17 @@ test('the commands are all registered, exit as an alias of quit', () => {
       'hostname',
       'list',
       'quit',
+      'reboot',
       'reset',
       'resume',
+      'setmem',
       'shutdown',
       'start',
       'suspend',
       'undefine',
       'uri',
       'version',
+      'vncdisplay',
     ],
   );
   assert.is(registry.find('exit'), registry.find('quit'));

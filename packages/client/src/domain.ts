@@ -13,8 +13,10 @@ import {
   domainCreateXML,
   domainDefineXML,
   domainDestroy,
+  domainReboot,
   domainReset,
   domainResume,
+  domainSetMemory,
   domainShutdown,
   domainSuspend,
   domainGetAutostart,
@@ -98,6 +100,19 @@ export async function listAllDomains(conn: Connection, flags: DomainListFlags = 
   return (await conn.call(domainListAll, { flags })).domains;
 }
 
+/** listAllDomains with each domain's `<title>` ('' when it has none), for `virsh list --title`. */
+export async function listAllDomainsWithTitles(
+  conn: Connection,
+  flags: DomainListFlags = {},
+): Promise<Array<DomainRef & { title: string }>> {
+  return (await conn.call(domainListAll, { flags, withTitle: true })).domains.map((d) => ({
+    name: d.name,
+    uuid: d.uuid,
+    id: d.id,
+    title: d.title ?? '',
+  }));
+}
+
 export async function getDomainXML(
   conn: Connection,
   uuid: string,
@@ -164,4 +179,14 @@ export async function suspendDomain(conn: Connection, uuid: string): Promise<voi
 
 export async function resumeDomain(conn: Connection, uuid: string): Promise<void> {
   await conn.call(domainResume, { uuid });
+}
+
+/** Asks the guest to reboot (ACPI; a reset once it powers off); the QEMU stays. */
+export async function rebootDomain(conn: Connection, uuid: string): Promise<void> {
+  await conn.call(domainReboot, { uuid });
+}
+
+/** virDomainSetMemory: the balloon target of a running domain, in KiB. */
+export async function setDomainMemory(conn: Connection, uuid: string, kib: number): Promise<void> {
+  await conn.call(domainSetMemory, { uuid, kib });
 }

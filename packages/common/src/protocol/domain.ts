@@ -232,8 +232,23 @@ export const domainListAll = defineProcedure({
   owner: 'virtqemud',
   access: 'connect:search_domains',
   summary: "Every domain matching libvirt's listAllDomains filters, sorted by name.",
-  args: Type.Object({ flags: Type.Optional(DomainListFlagsSchema) }, { additionalProperties: false }),
-  result: Type.Object({ domains: Type.Array(DomainRefSchema) }),
+  args: Type.Object(
+    {
+      flags: Type.Optional(DomainListFlagsSchema),
+      /** Also return each domain's `<title>` (virsh list --title). @since 0.1.0 */
+      withTitle: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object({
+    domains: Type.Array(
+      Type.Object({
+        ...DomainRefSchema.properties,
+        /** With `withTitle`: the `<title>` of the definition in force, '' when it has none. @since 0.1.0 */
+        title: Type.Optional(Type.String()),
+      }),
+    ),
+  }),
 });
 
 /** @since 0.1.0 */
@@ -440,6 +455,32 @@ export const domainResume = defineProcedure({
   result: Empty,
 });
 
+/** @since 0.1.0 */
+export const domainSetMemory = defineProcedure({
+  name: 'domain.setMemory',
+  number: 121,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:write',
+  summary: "Set a running domain's balloon target (KiB), at most its maximum memory (virDomainSetMemory).",
+  args: Type.Object({ uuid: UuidSchema, kib: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+  result: Empty,
+});
+
+/** @since 0.1.0 */
+export const domainReboot = defineProcedure({
+  name: 'domain.reboot',
+  number: 122,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:init_control',
+  summary: 'Ask the guest to reboot (ACPI power button, then reset instead of power-off); the QEMU stays.',
+  args: ByUuid,
+  result: Empty,
+});
+
 /**
  * A domain was defined, undefined, started, stopped... A subscription may filter on
  * `{ uuid }` or `{ name }`. @since 0.1.0
@@ -480,6 +521,8 @@ export const DOMAIN_PROCEDURES = [
   domainReset,
   domainSuspend,
   domainResume,
+  domainSetMemory,
+  domainReboot,
 ] as const;
 
 export const DOMAIN_EVENTS = [domainLifecycle] as const;

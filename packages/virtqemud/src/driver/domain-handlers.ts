@@ -19,8 +19,10 @@ import {
   domainCreate,
   domainCreateXML,
   domainDestroy,
+  domainReboot,
   domainReset,
   domainResume,
+  domainSetMemory,
   domainShutdown,
   domainSuspend,
   DomainEventUndefinedDetail,
@@ -42,6 +44,7 @@ import {
   type DomainRef,
 } from '@tsvirt/common/protocol';
 import { domainDefFromXml, formatDomainDef, type PostParseOptions } from '../conf/domain-xml.js';
+import { queryBalloon } from '../qemu/monitor/index.js';
 import { DomainLifecycle } from './domain-lifecycle.js';
 import { DomainList } from './domain-list.js';
 import type { DomainObj } from './domain-obj.js';
@@ -136,23 +139,17 @@ export class DomainDriver {
     table.register(domainLookupByName, (args) => this.list.getByName(args.name).ref());
     table.register(domainLookupByUUID, (args) => this.list.getByUuid(args.uuid).ref());
     table.register(domainLookupByID, (args) => this.list.getById(args.id).ref());
-    table.register(domainListAll, (args) => ({ domains: this.list.list(args.flags).map((d) => d.ref()) }));
+    table.register(domainListAll, (args) => ({
+      domains: this.list
+        .list(args.flags)
+        .map((d) => (args.withTitle ? { ...d.ref(), title: d.def.title ?? '' } : d.ref())),
+    }));
     table.register(domainGetXMLDesc, (args) => {
       const dom = this.list.getByUuid(args.uuid);
       const inactive = args.inactive ?? false;
       return { xml: formatDomainDef(inactive ? dom.persistentDef : dom.def, { inactive: inactive || !dom.active }) };
     });
-    table.register(domainGetInfo, (args) => {
-      const dom = this.list.getByUuid(args.uuid);
-      const { def } = dom;
-      return {
-        state: dom.state,
-        maxMemKiB: def.memory,
-        memKiB: def.currentMemory ?? def.memory,
-        nrVirtCpu: def.vcpu.current ?? def.vcpu.max,
-        cpuTimeNs: 0,
-      };
-    });
+    table.register(domainGetInfo, (args) => this.getInfo(args.uuid));
     table.register(domainGetState, (args) => {
       const dom = this.list.getByUuid(args.uuid);
       return { state: dom.state, reason: dom.reason };
@@ -183,6 +180,14 @@ export class DomainDriver {
       domainReset,
       op((uuid) => this.reset(uuid)),
     );
+    table.register(
+      domainReboot,
+      op((uuid) => this.reboot(uuid)),
+    );
+    table.register(domainSetMemory, async (args) => {
+      await this.setMemory(args.uuid, args.kib);
+      return {};
+    });
     table.register(
       domainSuspend,
       op((uuid) => this.suspend(uuid)),
@@ -234,6 +239,48 @@ export class DomainDriver {
 
   async reset(uuid: string): Promise<void> {
     await this.withJob(uuid, 'modify', (dom) => this.lifecycle.reset(dom));
+  }
+
+  /** libvirt's default reboot for QEMU: ACPI power button, and a reset when the guest powers off. */
+  async reboot(uuid: string): Promise<void> {
+    await this.withJob(uuid, 'modify', (dom) => this.lifecycle.reboot(dom));
+  }
+
+  /** virDomainSetMemory (live only): the balloon target, in KiB. */
+  async setMemory(uuid: string, kib: number): Promise<void> {
+    await this.withJob(uuid, 'modify', (dom) => this.lifecycle.setMemory(dom, kib));
+  }
+
+  /**
+   * virDomainInfo. A running domain with a balloon reports QEMU's `query-balloon` answer
+   * (what the guest really holds), as libvirt does; otherwise, or if QEMU cannot say, the definition.
+   */
+  async getInfo(uuid: string): Promise<{
+    state: number;
+    maxMemKiB: number;
+    memKiB: number;
+    nrVirtCpu: number;
+    cpuTimeNs: number;
+  }> {
+    const dom = this.list.getByUuid(uuid);
+    const { def } = dom;
+    let memKiB = def.currentMemory ?? def.memory;
+    const runtime = dom.runtime;
+    const mb = def.devices.memballoon;
+    if (dom.active && runtime && !runtime.ending && mb && mb.model !== 'none') {
+      try {
+        memKiB = Math.floor((await queryBalloon(runtime.monitor)).actual / 1024);
+      } catch (err) {
+        this.options.log.debug({ domain: dom.name, err: (err as Error).message }, 'query-balloon failed');
+      }
+    }
+    return {
+      state: dom.state,
+      maxMemKiB: def.memory,
+      memKiB,
+      nrVirtCpu: def.vcpu.current ?? def.vcpu.max,
+      cpuTimeNs: 0,
+    };
   }
 
   async suspend(uuid: string): Promise<void> {

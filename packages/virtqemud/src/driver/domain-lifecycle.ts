@@ -6,6 +6,7 @@
  * a job waiting for the end of a QEMU (destroy) never waits on itself.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -24,6 +25,7 @@ import {
 } from '@tsvirt/common/protocol';
 import { domainDefFromXml, formatDomainDef, type DomainDef } from '../conf/domain-xml.js';
 import {
+  balloon,
   connectUnix,
   cont,
   queryStatus,
@@ -72,9 +74,24 @@ export interface LifecycleHost {
 /** How long destroy waits for QEMU to go after SIGTERM, then after SIGKILL. */
 const TERM_GRACE_MS = 3000;
 const KILL_GRACE_MS = 5000;
+/** How long a fake reboot waits for QEMU's RESET before it restarts the vCPUs anyway. */
+const FAKE_REBOOT_RESET_MS = 5000;
 
 function invalid(message: string): VirError {
   return new VirError(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, message);
+}
+
+/** VNC display numbers count from this TCP port. */
+const VNC_PORT_BASE = 5900;
+const VNC_PORT_MAX = 65535;
+
+/** True when nothing listens on `host`:`port` right now. */
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 /** True if `promise` settles within `ms`. */
@@ -124,6 +141,8 @@ function suspendedDetailOf(reason: number): number {
 
 export class DomainLifecycle {
   private nextId = 1;
+  /** Autoport VNC ports handed to a QEMU of ours (libvirt's port allocator): never given twice. */
+  private readonly vncPorts = new Set<number>();
 
   constructor(private readonly host: LifecycleHost) {}
 
@@ -157,20 +176,23 @@ export class DomainLifecycle {
     let monitor: QmpConnection | undefined;
     const startedAt = new Date().toISOString();
     const paused = options.paused ?? false;
+    let vncPort: number | undefined;
     try {
       await makeRuntimeDir(paths);
+      vncPort = await this.allocateVncPort(liveDef);
       const { binary, args } = build(liveDef, {
         accel,
         monitorSocket: paths.monitorPath,
         pidFile: paths.pidFile,
         taps: {},
         volumePaths: {},
+        ...(vncPort !== undefined ? { vncPort } : {}),
       });
       spawned = await spawnQemu(binary, args, logPath);
       log.info({ pid: spawned.pid, accel }, 'QEMU spawned');
       monitor = await connectUnix(paths.monitorPath, { retryUntil: spawned.exited, log });
       if (!paused) await cont(monitor);
-      const runtime = this.makeRuntime({ pid: spawned.pid, paths, startedAt, monitor, spawned });
+      const runtime = this.makeRuntime({ pid: spawned.pid, paths, startedAt, monitor, spawned, vncPort });
       dom.newDef = dom.persistent ? persistentDef : undefined;
       dom.def = liveDef;
       dom.id = id;
@@ -193,6 +215,7 @@ export class DomainLifecycle {
         await settlesWithin(spawned.exited, KILL_GRACE_MS);
       }
       await removeRuntimeDir(paths.dir).catch(() => undefined);
+      if (vncPort !== undefined) this.vncPorts.delete(vncPort);
       dom.state = DomainState.SHUTOFF;
       dom.reason = DomainShutoffReason.FAILED;
       log.error({ err: (err as Error).message }, 'domain start failed');
@@ -213,12 +236,36 @@ export class DomainLifecycle {
     if (paused) this.host.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED);
   }
 
+  /**
+   * For the first `<graphics type='vnc' autoport='yes'>` (the argv builder takes one port),
+   * picks the lowest port from 5900 that is free on its listen address and that no QEMU of
+   * ours holds, and records it in the live definition, as libvirt does: the live XML then
+   * shows the real port. Undefined when no display needs one.
+   */
+  private async allocateVncPort(liveDef: DomainDef): Promise<number | undefined> {
+    const g = liveDef.devices.graphics.find((d) => d.type === 'vnc' && d.autoport && d.listens[0]?.type !== 'none');
+    if (!g) return undefined;
+    const host = g.listens[0]?.address ?? g.listen ?? '127.0.0.1';
+    for (let port = VNC_PORT_BASE; port <= VNC_PORT_MAX; port++) {
+      if (this.vncPorts.has(port)) continue;
+      // Reserved before the probe, so that two starts at once never pick the same port.
+      this.vncPorts.add(port);
+      if (await portIsFree(host, port)) {
+        g.port = port;
+        return port;
+      }
+      this.vncPorts.delete(port);
+    }
+    throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU, 'Unable to find an unused port in range 5900-65535');
+  }
+
   private makeRuntime(base: {
     pid: number;
     paths: RuntimePaths;
     startedAt: string;
     monitor: QmpConnection;
     spawned?: SpawnedQemu;
+    vncPort?: number | undefined;
   }): DomainRuntime {
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -226,6 +273,7 @@ export class DomainLifecycle {
       ...base,
       destroying: false,
       guestShutdown: false,
+      fakeReboot: false,
       expecting: undefined,
       settled: Promise.resolve(),
       ending: false,
@@ -270,7 +318,7 @@ export class DomainLifecycle {
 
   private onStop(dom: DomainObj, runtime: DomainRuntime): void {
     if (dom.runtime !== runtime || runtime.ending || runtime.guestShutdown) return;
-    if (runtime.expecting === 'stop' || dom.state === DomainState.PAUSED) return;
+    if (runtime.expecting === 'stop' || runtime.expecting === 'reboot' || dom.state === DomainState.PAUSED) return;
     // Not asked by us: ask QEMU why (internal-error, io-error, guest-panicked...).
     void queryStatus(runtime.monitor)
       .then((status) => pausedReasonOf(status.status))
@@ -282,7 +330,8 @@ export class DomainLifecycle {
   }
 
   private onResume(dom: DomainObj, runtime: DomainRuntime): void {
-    if (dom.runtime !== runtime || runtime.ending || runtime.expecting === 'resume') return;
+    if (dom.runtime !== runtime || runtime.ending) return;
+    if (runtime.expecting === 'resume' || runtime.expecting === 'reboot') return;
     if (dom.state === DomainState.RUNNING) return;
     void this.transition(
       dom,
@@ -296,11 +345,45 @@ export class DomainLifecycle {
   /** A guest power-off: `-no-shutdown` keeps QEMU alive, so tell it to quit; its EOF ends the domain. */
   private onShutdown(dom: DomainObj, runtime: DomainRuntime, guest: boolean): void {
     if (dom.runtime !== runtime || runtime.ending || !guest || runtime.guestShutdown) return;
+    if (runtime.fakeReboot) {
+      this.fakeReboot(dom, runtime);
+      return;
+    }
     runtime.guestShutdown = true;
     void this.transition(dom, DomainState.SHUTDOWN, 0, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.FINISHED);
     quit(runtime.monitor).catch((err: unknown) =>
       this.host.log.warn({ domain: dom.name, err: (err as Error).message }, 'quit after guest shutdown failed'),
     );
+  }
+
+  /**
+   * The guest powered off after a reboot request (libvirt's qemuProcessFakeReboot): reset
+   * the machine and restart its vCPUs, which `-no-shutdown` left stopped. The domain stays
+   * running in the same QEMU; the flag is spent, so the next power-off is a real one.
+   */
+  private fakeReboot(dom: DomainObj, runtime: DomainRuntime): void {
+    runtime.fakeReboot = false;
+    const log = this.host.log.child({ domain: dom.name });
+    log.info('guest powered off for a reboot: resetting it');
+    // The STOP that -no-shutdown sends and the RESUME of our cont are ours, not state changes.
+    runtime.expecting = 'reboot';
+    let offReset = (): void => undefined;
+    const reset = new Promise<void>((resolve) => {
+      offReset = runtime.monitor.onEvent('RESET', () => resolve());
+    });
+    void systemReset(runtime.monitor)
+      .then(() => settlesWithin(reset, FAKE_REBOOT_RESET_MS))
+      .then(() => cont(runtime.monitor))
+      .catch((err: unknown) => {
+        // A guest we cannot restart is left as a power-off would leave it: QEMU quits.
+        log.error({ err: (err as Error).message }, 'fake reboot failed: stopping QEMU');
+        runtime.guestShutdown = true;
+        return quit(runtime.monitor).catch(() => signalPid(runtime.pid, 'SIGKILL'));
+      })
+      .finally(() => {
+        offReset();
+        runtime.expecting = undefined;
+      });
   }
 
   /** QEMU is gone: shut off with the reason of its end, clean up, emit STOPPED; runs once. */
@@ -323,6 +406,7 @@ export class DomainLifecycle {
       if (dom.newDef) dom.def = dom.newDef;
       dom.newDef = undefined;
     }
+    if (runtime.vncPort !== undefined) this.vncPorts.delete(runtime.vncPort);
     await runtime.settled;
     await removeRuntimeDir(runtime.paths.dir).catch((err: unknown) =>
       this.host.log.error({ domain: dom.name, err: (err as Error).message }, 'cannot remove runtime directory'),
@@ -361,6 +445,7 @@ export class DomainLifecycle {
       state: dom.state,
       reason: dom.reason,
       xml: formatDomainDef(dom.def, {}),
+      ...(runtime.vncPort !== undefined ? { vncPort: runtime.vncPort } : {}),
     };
     await writeDomainStatus(runtime.paths, status);
   }
@@ -394,6 +479,40 @@ export class DomainLifecycle {
     await systemReset(this.requireActive(dom).monitor);
   }
 
+  /**
+   * libvirt's default ACPI reboot for QEMU: press the power button with the fake-reboot
+   * flag set; the guest's power-off (SHUTDOWN) then becomes a reset and `cont`.
+   */
+  async reboot(dom: DomainObj): Promise<void> {
+    const runtime = this.requireActive(dom);
+    runtime.fakeReboot = true;
+    try {
+      await systemPowerdown(runtime.monitor);
+    } catch (err) {
+      runtime.fakeReboot = false;
+      throw err;
+    }
+  }
+
+  /**
+   * virDomainSetMemory on a running domain: a balloon target of `kib`, at most the maximum
+   * memory; the live definition's currentMemory follows. The guest moves later, if it has
+   * a balloon driver.
+   */
+  async setMemory(dom: DomainObj, kib: number): Promise<void> {
+    const runtime = this.requireActive(dom);
+    if (kib > dom.def.memory) {
+      throw new VirError(ErrorCode.INVALID_ARG, ErrorDomain.QEMU, 'cannot set memory higher than max memory');
+    }
+    const mb = dom.def.devices.memballoon;
+    if (!mb || mb.model === 'none') {
+      throw invalid('Unable to change memory of active domain without the balloon device and guest OS balloon driver');
+    }
+    await balloon(runtime.monitor, kib * 1024);
+    dom.def.currentMemory = kib;
+    await this.saveStatus(dom);
+  }
+
   async suspend(dom: DomainObj): Promise<void> {
     const runtime = this.requireActive(dom);
     if (dom.state === DomainState.PAUSED) return;
@@ -401,7 +520,7 @@ export class DomainLifecycle {
     try {
       await stop(runtime.monitor);
     } finally {
-      runtime.expecting = undefined;
+      if (runtime.expecting === 'stop') runtime.expecting = undefined;
     }
     await this.transition(
       dom,
@@ -419,7 +538,8 @@ export class DomainLifecycle {
     try {
       await cont(runtime.monitor);
     } finally {
-      runtime.expecting = undefined;
+      // A fake reboot may have begun meanwhile (the guest powered off at once): its mark stays.
+      if (runtime.expecting === 'resume') runtime.expecting = undefined;
     }
     await this.transition(
       dom,
@@ -481,12 +601,20 @@ export class DomainLifecycle {
         monitor = await connectUnix(status.monitorPath, { timeoutMs: 3000, log });
         const qemuStatus = await queryStatus(monitor);
         const persistentDef = dom.persistentDef;
+        const vncPort = typeof status.vncPort === 'number' ? status.vncPort : undefined;
         const runtime = this.makeRuntime({
           pid: status.pid,
           paths,
           startedAt: status.startedAt,
           monitor,
+          vncPort,
         });
+        if (vncPort !== undefined) {
+          // The parse reset the autoport port: put back the one QEMU holds, and keep it allocated.
+          const g = def.devices.graphics.find((d) => d.type === 'vnc' && d.autoport);
+          if (g) g.port = vncPort;
+          this.vncPorts.add(vncPort);
+        }
         dom.newDef = dom.persistent ? persistentDef : undefined;
         dom.def = { ...def, id: status.id };
         dom.id = status.id;

@@ -23,8 +23,12 @@ export interface DomainRuntime {
   destroying: boolean;
   /** QEMU reported a guest-initiated SHUTDOWN: the end is SHUTDOWN. */
   guestShutdown: boolean;
-  /** A STOP or RESUME we asked for: the operation records it, not the event watcher. */
-  expecting: 'stop' | 'resume' | undefined;
+  /** A reboot was asked for: the guest's next power-off resets it instead (libvirt's fakeReboot). */
+  fakeReboot: boolean;
+  /** The autoport VNC port this QEMU holds, released at its end. */
+  vncPort?: number | undefined;
+  /** A STOP or RESUME we asked for: the operation records it, not the event watcher; 'reboot': a fake reboot's. */
+  expecting: 'stop' | 'resume' | 'reboot' | undefined;
   /** The saves and events of state changes under way; the end waits for them, so events stay in order. */
   settled: Promise<void>;
   /** Set once the end of the process is being handled; the handling runs once. */

@@ -30,6 +30,8 @@ export interface DomainStatusFile {
   reason: number;
   /** The live definition, formatted as a running domain's XML. */
   xml: string;
+  /** The autoport VNC port QEMU was given: parsing `xml` resets an autoport port to -1. */
+  vncPort?: number;
 }
 
 /** The files of one running domain. */

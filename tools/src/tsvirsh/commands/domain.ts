@@ -1,7 +1,8 @@
 /**
  * Domain commands with virsh's options, output and error lines: define, undefine,
  * list, dominfo, domstate, domid, domuuid, domname, dumpxml, autostart, event, and the
- * lifecycle ones: start, create, destroy, shutdown, reset, suspend, resume.
+ * lifecycle ones: start, create, destroy, shutdown, reboot, reset, suspend, resume; setmem and
+ * vncdisplay.
  * A DOMAIN argument is an id, a uuid or a name, tried in that order as virsh does.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,11 @@ import {
   getDomainXML,
   isDomainPersistent,
   listAllDomains,
+  listAllDomainsWithTitles,
   lookupDomain,
+  rebootDomain,
+  setDomainMemory,
+  isDomainActive,
   setDomainAutostart,
   undefineDomain,
   startDomain,
@@ -137,6 +142,7 @@ export const eventDetailName = (event: number, detail: number): string => EVENT_
 /** The text libvirt puts before a message of this code, as virsh shows it. */
 const CODE_PREFIX: Partial<Record<number, string>> = {
   [ErrorCode.NO_DOMAIN]: 'Domain not found: ',
+  [ErrorCode.INVALID_ARG]: 'invalid argument: ',
   [ErrorCode.OPERATION_INVALID]: 'Requested operation is not valid: ',
   [ErrorCode.OPERATION_FAILED]: 'operation failed: ',
   [ErrorCode.CONFIG_UNSUPPORTED]: 'unsupported configuration: ',
@@ -250,6 +256,7 @@ const list: CommandDecl = {
     { name: 'no-autostart', type: 'bool', help: 'list domains with autostart disabled' },
     { name: 'uuid', type: 'bool', help: "list uuid's only" },
     { name: 'name', type: 'bool', help: 'list domain names only' },
+    { name: 'title', type: 'bool', help: 'show domain title' },
   ],
   async run({ args, out, connection }) {
     const conn = await connection();
@@ -263,9 +270,10 @@ const list: CommandDecl = {
     if (args.bool('transient')) flags.transient = true;
     if (args.bool('autostart')) flags.autostart = true;
     if (args.bool('no-autostart')) flags.noAutostart = true;
-    let domains: DomainRef[];
+    const withTitle = args.bool('title');
+    let domains: Array<DomainRef & { title?: string }>;
     try {
-      domains = await listAllDomains(conn, flags);
+      domains = withTitle ? await listAllDomainsWithTitles(conn, flags) : await listAllDomains(conn, flags);
     } catch (err) {
       throw failure('Failed to list domains', err);
     }
@@ -283,9 +291,12 @@ const list: CommandDecl = {
     const rows: string[][] = [];
     for (const dom of domains) {
       const { state } = await getDomainState(conn, dom.uuid);
-      rows.push([dom.id < 0 ? '-' : String(dom.id), dom.name, stateName(state)]);
+      const row = [dom.id < 0 ? '-' : String(dom.id), dom.name, stateName(state)];
+      // virsh shows only the first line of a title
+      if (withTitle) row.push((dom.title ?? '').split('\n')[0] ?? '');
+      rows.push(row);
     }
-    const table = formatTable(['Id', 'Name', 'State'], rows);
+    const table = formatTable(withTitle ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows);
     out.extra(table.head);
     out.print(table.body);
   },
@@ -581,6 +592,125 @@ const reset = simpleDomainCommand(
   resetDomain,
 );
 
+const reboot = simpleDomainCommand(
+  {
+    name: 'reboot',
+    summary: 'reboot a domain',
+    description: 'Run a reboot command in the target domain.',
+    verb: 'reboot',
+    done: 'is being rebooted',
+  },
+  rebootDomain,
+);
+
+/** virsh's scaled integers: a suffix's first letter k, M, G, T, P or E, then nothing or 'iB' (1024s) or 'B' (1000s); b or byte(s) for bytes. */
+const SCALE_EXPONENT: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 };
+
+/** `SIZE` in bytes, `unit` when it has no suffix; undefined if malformed. */
+export function parseScaledInteger(text: string, unit: number): number | undefined {
+  const match = /^(\d+)([A-Za-z]*)$/.exec(text.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const suffix = match[2] ?? '';
+  let scale: number;
+  if (suffix === '') scale = unit;
+  else if (/^(b|bytes?)$/i.test(suffix)) scale = 1;
+  else {
+    const exponent = SCALE_EXPONENT[suffix.charAt(0).toLowerCase()];
+    const rest = suffix.slice(1);
+    if (exponent === undefined) return undefined;
+    if (rest === '' || rest.toLowerCase() === 'ib') scale = 1024 ** exponent;
+    else if (rest.toLowerCase() === 'b') scale = 1000 ** exponent;
+    else return undefined;
+  }
+  const bytes = value * scale;
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+const setmem: CommandDecl = {
+  name: 'setmem',
+  group: 'domain',
+  summary: 'change memory allocation',
+  description: 'Change the current memory allocation in the guest domain.',
+  options: [
+    DOMAIN_OPTION,
+    {
+      name: 'size',
+      type: 'string',
+      required: true,
+      positional: true,
+      help: 'new memory size, as scaled integer (default KiB)',
+    },
+  ],
+  async run(ctx) {
+    const text = ctx.args.string('size') ?? '';
+    const bytes = parseScaledInteger(text, 1024);
+    if (bytes === undefined || bytes <= 0) {
+      throw new CommandError(`Scaled numeric value '${text}' for <size> option is malformed or out of range`);
+    }
+    const { conn, dom } = await resolve(ctx);
+    try {
+      await setDomainMemory(conn, dom.uuid, Math.ceil(bytes / 1024));
+    } catch (err) {
+      // virsh prints libvirt's error alone here, and nothing on success
+      throw new CommandError(describeError(err));
+    }
+  },
+};
+
+/** The attributes of an XML start tag, as our formatter writes them (quoted with ' or "). */
+function tagAttributes(tag: string): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const m of tag.matchAll(/([\w:-]+)=(?:'([^']*)'|"([^"]*)")/g)) {
+    attrs[m[1] ?? ''] = (m[2] ?? m[3] ?? '')
+      .replace(/&apos;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
+  }
+  return attrs;
+}
+
+/** The first `<graphics type='vnc'>` of a domain XML: its port and listen address (attribute or first `<listen address>`). */
+export function vncFromXml(xml: string): { port: number | undefined; listen: string | undefined } | undefined {
+  for (const m of xml.matchAll(/<graphics\b([^>]*?)(\/>|>([\s\S]*?)<\/graphics>)/g)) {
+    const attrs = tagAttributes(m[1] ?? '');
+    if (attrs.type !== 'vnc') continue;
+    const port = attrs.port !== undefined && /^-?\d+$/.test(attrs.port) ? Number(attrs.port) : undefined;
+    let listen = attrs.listen;
+    if (listen === undefined) {
+      const inner = /<listen\b([^>]*)>/.exec(m[3] ?? '');
+      if (inner) listen = tagAttributes(inner[1] ?? '').address;
+    }
+    return { port, listen };
+  }
+  return undefined;
+}
+
+const vncdisplay: CommandDecl = {
+  name: 'vncdisplay',
+  group: 'domain',
+  summary: 'vnc display',
+  description: 'Output the IP address and port number for the VNC display.',
+  options: [DOMAIN_OPTION],
+  async run(ctx) {
+    const { conn, dom } = await resolve(ctx);
+    if (!(await isDomainActive(conn, dom.uuid))) throw new CommandError('Domain is not running');
+    const vnc = vncFromXml(await getDomainXML(conn, dom.uuid));
+    if (!vnc || vnc.port === undefined || vnc.port <= 0) {
+      throw new CommandError('Failed to get VNC port. Is this domain using VNC?');
+    }
+    const display = vnc.port - 5900;
+    const listen = vnc.listen;
+    if (listen === undefined || listen === '' || listen === '0.0.0.0' || listen === '::') {
+      ctx.out.print(`:${display}\n`);
+    } else if (listen.includes(':')) {
+      ctx.out.print(`[${listen}]:${display}\n`);
+    } else {
+      ctx.out.print(`${listen}:${display}\n`);
+    }
+  },
+};
+
 const suspend = simpleDomainCommand(
   {
     name: 'suspend',
@@ -619,7 +749,10 @@ export const domainCommands: CommandDecl[] = [
   create,
   destroy,
   shutdown,
+  reboot,
   reset,
   suspend,
   resume,
+  setmem,
+  vncdisplay,
 ];
