@@ -1,6 +1,6 @@
 /** setMemory (balloon), reboot (fake reboot on the guest's power-off) and autoport VNC, against real QEMUs (kvm, no OS). */
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,6 +33,15 @@ function domainXml(name: string, uuid: string, devices: string, memoryMiB = 128)
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>${devices}</devices>
 </domain>`;
+}
+
+/** True when nothing listens on 127.0.0.1:`port`. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 test('setMemory: balloon target accepted, currentMemory follows, above max refused, inactive refused', () =>
@@ -204,6 +213,9 @@ test('autoport VNC: a free port from 5900 in the live XML, two domains get two p
     await again.destroy(UUID_C);
     await again.destroy(UUID_A);
     assert.is(recovered.def.devices.graphics[0]?.port, -1, 'shut off: back to the saved definition');
+    // QMP's EOF can come a moment before the dead QEMU's VNC listener is gone: wait for the
+    // OS to free the port, then the lowest free port, the released one, is handed out again.
+    await waitFor(() => portIsFree(portA), 5000, `port ${portA} to be free`);
     await again.create(UUID_A);
     assert.is(recovered.def.devices.graphics[0]?.port, portA, 'a released port is reused');
     await again.destroy(UUID_A);
