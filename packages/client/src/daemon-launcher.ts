@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import { ErrorCode, ErrorDomain, VirError, type DaemonName } from '@tsvirt/common/client';
+import { ErrorCode, ErrorDomain, VirError, rootFromEnv, type DaemonName } from '@tsvirt/common/client';
 
 /** Idle seconds after which an autostarted daemon exits, as libvirt's session daemon does. */
 export const AUTOSTART_IDLE_TIMEOUT = 120;
@@ -52,7 +52,16 @@ export function launchSessionDaemon(options: LaunchOptions): { pid: number | und
   const log = openSync(options.logFile, 'a', 0o600);
   let exitCode: number | null = null;
   try {
-    const child = spawn(process.execPath, [executable, '--session', '--timeout', String(AUTOSTART_IDLE_TIMEOUT)], {
+    // The root goes on the command line too, so that `ps` shows which instance this is.
+    const root = rootFromEnv(options.env);
+    const args = [
+      executable,
+      '--session',
+      '--timeout',
+      String(AUTOSTART_IDLE_TIMEOUT),
+      ...(root ? ['--root', root] : []),
+    ];
+    const child = spawn(process.execPath, args, {
       detached: true,
       stdio: ['ignore', log, log],
       env: options.env,

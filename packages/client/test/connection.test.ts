@@ -19,6 +19,7 @@ import {
   spawnDaemon,
   spawnNamedDaemon,
   stopDaemonByPidFile,
+  killProcessesMentioning,
   type DaemonProcess,
   rejectionOf,
 } from '@tsvirt/common/testing';
@@ -107,6 +108,8 @@ test('session autostart: the client starts the daemon, and two racing clients sh
     await Promise.all([a.close(), b.close()]);
   } finally {
     await stopDaemonByPidFile(root, 'virtqemud');
+    // The race's loser may still be starting: it would take the freed lock and live on.
+    killProcessesMentioning(root);
     removeTempRoot(root);
   }
 });
