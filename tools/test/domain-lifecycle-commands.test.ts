@@ -2,48 +2,15 @@
  * tsvirsh start, create, suspend, resume, reset, shutdown, destroy as a process, against
  * the real virtqemud running real QEMUs (no OS, under KVM).
  */
-import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { envFor, makeRoot, removeRoot, runTsvirsh, startDaemon, stopPid, writeDomain } from './helpers.js';
+import { envFor, qemusUnder, runTsvirsh, withQemuDaemon, writeDomain } from './helpers.js';
 
 const SESSION = ['-q', '-c', 'qemu:///session'];
 const UUID = 'c7a5fdbd-edaf-9455-926a-d65c16db1809';
 const UUID2 = '3e3fce45-4f53-4fa7-bb32-11f34168b82b';
-
-/** Live processes whose command line mentions `marker` (the root: QEMU's socket paths are under it). */
-function qemusUnder(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-        return (
-          readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('qemu') &&
-          readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function withQemuDaemon(body: (root: string) => Promise<void>): Promise<void> {
-  const root = makeRoot();
-  let daemon: ChildProcess | undefined;
-  try {
-    daemon = await startDaemon(root);
-    await body(root);
-  } finally {
-    if (daemon?.pid) await stopPid(daemon.pid);
-    for (const pid of qemusUnder(root)) await stopPid(pid, 2000);
-    removeRoot(root);
-  }
-}
 
 const virsh = (root: string, ...args: string[]) => runTsvirsh([...SESSION, ...args], envFor(root));
 

@@ -1,6 +1,6 @@
 /** Test helpers: temp roots, a real virtqemud started and stopped by PID, and tsvirsh as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,4 +155,37 @@ export function writeDomain(root: string, name: string, uuid: string, memoryMiB 
 `,
   );
   return file;
+}
+
+/** Live QEMUs whose command line mentions `marker` (the root: QEMU's socket paths are under it). */
+export function qemusUnder(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return (
+          readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('qemu') &&
+          readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Runs `body` with a virtqemud in a fresh root; the daemon and any guest it left are stopped by PID. */
+export async function withQemuDaemon(body: (root: string) => Promise<void>): Promise<void> {
+  const root = makeRoot();
+  let daemon: ChildProcess | undefined;
+  try {
+    daemon = await startDaemon(root);
+    await body(root);
+  } finally {
+    if (daemon?.pid) await stopPid(daemon.pid);
+    for (const pid of qemusUnder(root)) await stopPid(pid, 2000);
+    removeRoot(root);
+  }
 }
