@@ -481,6 +481,62 @@ export const domainReboot = defineProcedure({
   result: Empty,
 });
 
+/** Stats groups of virConnectGetAllDomainStats, by virsh domstats' option names. @since 0.1.0 */
+export const DOMAIN_STATS_GROUPS = ['state', 'cpu-total', 'balloon', 'vcpu', 'interface', 'block'] as const;
+export type DomainStatsGroup = (typeof DOMAIN_STATS_GROUPS)[number];
+
+/** One domain's stats: libvirt's typed parameters (`state.state`, `cpu.time`, `block.0.rd.bytes`...), in order. */
+export const DomainStatsRecordSchema = Type.Object({
+  domain: DomainRefSchema,
+  params: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+});
+export type DomainStatsRecord = Static<typeof DomainStatsRecordSchema>;
+
+/** @since 0.1.0 */
+export const domainGetStats = defineProcedure({
+  name: 'domain.getStats',
+  number: 123,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'connect:search_domains',
+  summary:
+    "libvirt's virConnectGetAllDomainStats / virDomainListGetStats: the asked groups (all when none) for the given domains, or for every domain matching the list filters.",
+  args: Type.Object(
+    {
+      /** The domains to report, in this order; absent: every domain matching `flags`, sorted by name. */
+      uuids: Type.Optional(Type.Array(UuidSchema, { maxItems: 100000 })),
+      groups: Type.Optional(Type.Array(Type.Union(DOMAIN_STATS_GROUPS.map((g) => Type.Literal(g))), { maxItems: 16 })),
+      flags: Type.Optional(DomainListFlagsSchema),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object({ records: Type.Array(DomainStatsRecordSchema) }),
+});
+
+/** @since 0.1.0 */
+export const domainOpenConsole = defineProcedure({
+  name: 'domain.openConsole',
+  number: 124,
+  since: '0.1.0',
+  readonly: false,
+  owner: 'virtqemud',
+  access: 'domain:open_device',
+  summary:
+    "Attach the call's stream to a running guest's console (a serial port's pty): guest output flows down, client input up. One session per console; `force` takes it over.",
+  args: Type.Object(
+    {
+      uuid: UuidSchema,
+      /** The console or serial alias (`serial0`, `console0`); absent: the first console. */
+      device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      force: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  result: Empty,
+  stream: 'both',
+});
+
 /**
  * A domain was defined, undefined, started, stopped... A subscription may filter on
  * `{ uuid }` or `{ name }`. @since 0.1.0
@@ -523,6 +579,8 @@ export const DOMAIN_PROCEDURES = [
   domainResume,
   domainSetMemory,
   domainReboot,
+  domainGetStats,
+  domainOpenConsole,
 ] as const;
 
 export const DOMAIN_EVENTS = [domainLifecycle] as const;
