@@ -206,6 +206,8 @@ test('queryBlockstats maps the counters of each device; a -blockdev disk has dev
       rdTotalTimeNs: 3500,
       wrTotalTimeNs: 2500,
       flushTotalTimeNs: 1500,
+      wrHighestOffset: 0,
+      parentWrHighestOffset: 0,
     },
     {
       device: undefined,
@@ -219,6 +221,8 @@ test('queryBlockstats maps the counters of each device; a -blockdev disk has dev
       rdTotalTimeNs: 3500,
       wrTotalTimeNs: 2500,
       flushTotalTimeNs: 1500,
+      wrHighestOffset: 0,
+      parentWrHighestOffset: undefined,
     },
   ]);
   qmp.close();

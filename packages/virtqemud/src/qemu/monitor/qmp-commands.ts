@@ -148,6 +148,10 @@ export interface QemuBlockStats {
   rdTotalTimeNs: number;
   wrTotalTimeNs: number;
   flushTotalTimeNs: number;
+  /** The highest offset written through this node, in bytes. */
+  wrHighestOffset: number | undefined;
+  /** The same of the node below (the storage node under a format node): libvirt's `allocation`. */
+  parentWrHighestOffset: number | undefined;
 }
 
 /** `query-blockstats` → `[{"device": "drive0", "qdev": "...", "node-name": "#block133", "stats": {"rd_bytes": 0, ...}, "parent": {...}}]` */
@@ -171,6 +175,39 @@ export async function queryBlockstats(qmp: QmpConnection): Promise<QemuBlockStat
       rdTotalTimeNs: statsShape.number(stats, 'rd_total_time_ns'),
       wrTotalTimeNs: statsShape.number(stats, 'wr_total_time_ns'),
       flushTotalTimeNs: statsShape.number(stats, 'flush_total_time_ns'),
+      wrHighestOffset: statsShape.optionalNumber(stats, 'wr_highest_offset'),
+      parentWrHighestOffset: parentWrHighestOffset(shape, `return[${i}].parent`, obj.parent),
+    };
+  });
+}
+
+function parentWrHighestOffset(shape: QmpShape, path: string, parent: unknown): number | undefined {
+  if (parent === undefined) return undefined;
+  const statsShape = shape.at(`${path}.stats`);
+  const stats = statsShape.object(shape.at(path).object(parent).stats);
+  return statsShape.optionalNumber(stats, 'wr_highest_offset');
+}
+
+export interface QemuBlockNodeInfo {
+  nodeName: string;
+  /** The size the guest sees, in bytes. */
+  virtualSize: number;
+  /** The bytes the image takes on the host; absent or 0 when QEMU cannot tell. */
+  actualSize: number | undefined;
+}
+
+/** `query-named-block-nodes` (flat) → `[{"node-name": "libvirt-1-format", "image": {"virtual-size": 16777216, "actual-size": 0, ...}, ...}]` */
+export async function queryNamedBlockNodes(qmp: QmpConnection): Promise<QemuBlockNodeInfo[]> {
+  const shape = new QmpShape('query-named-block-nodes');
+  return shape.array(await qmp.execute('query-named-block-nodes', { flat: true })).map((item, i) => {
+    const node = shape.at(`return[${i}]`);
+    const obj = node.object(item);
+    const imageShape = shape.at(`return[${i}].image`);
+    const image = imageShape.object(obj.image);
+    return {
+      nodeName: node.string(obj, 'node-name'),
+      virtualSize: imageShape.number(image, 'virtual-size'),
+      actualSize: imageShape.optionalNumber(image, 'actual-size'),
     };
   });
 }
