@@ -9,8 +9,9 @@ const TYPES: readonly ChardevType[] = ['pty', 'file', 'unix', 'tcp'];
 export function parseChardev(el: XmlElement): ChardevDef {
   const kind = el.name();
   const type = onlyValues(attr(el, 'type') ?? '', TYPES, `<${kind} type>`);
+  // A pty console's tty is output only, a copy of its source path (libvirt ignores it on input too).
   const tty = attr(el, 'tty');
-  if (tty !== undefined) refuse(`<${kind}> attribute tty`, tty);
+  if (tty !== undefined && !(kind === 'console' && type === 'pty')) refuse(`<${kind}> attribute tty`, tty);
   const sources = childElements(el, 'source');
   if (sources.length > 1) refuse(`<${kind}> with several <source> elements, count`, String(sources.length));
   const dev: ChardevDef = { type, target: {} };
@@ -38,8 +39,12 @@ export function parseChardev(el: XmlElement): ChardevDef {
 }
 
 export function formatChardev(w: XmlWriter, kind: 'serial' | 'console', d: ChardevDef, inactive: boolean): void {
-  w.open(kind, [['type', d.type]]);
   const s = d.source;
+  const tty = kind === 'console' && d.type === 'pty' && !inactive ? s?.path : undefined;
+  w.open(kind, [
+    ['type', d.type],
+    ['tty', tty],
+  ]);
   // A pty's path is chosen when QEMU starts: runtime state, not configuration.
   if (s && !(d.type === 'pty' && inactive)) {
     w.empty('source', [
