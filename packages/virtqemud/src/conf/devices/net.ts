@@ -1,6 +1,7 @@
 /** `<interface>`: network, bridge, user and ethernet NICs. */
 import type { NetDef } from '../domain-def.js';
 import type { XmlElement } from '../xml-parse.js';
+import { unsupported } from '../conf-error.js';
 import { attr, childElement, onlyValues, optUint, type XmlWriter } from '../xml-util.js';
 import { formatCommon, parseCommon } from './address.js';
 
@@ -31,6 +32,14 @@ export function parseNet(el: XmlElement): NetDef {
   if (targetDev !== undefined) net.targetDev = targetDev;
   const model = attr(childElement(el, 'model'), 'type');
   if (model !== undefined) net.model = model;
+  const mtu = optUint(childElement(el, 'mtu'), 'size', 'interface MTU size');
+  if (mtu !== undefined) {
+    // Only a tap has a host side whose MTU can be set (libvirt's qemuDomainNetSupportsMTU).
+    if (type === 'user') {
+      throw unsupported(`unsupported configuration: setting MTU on interface type '${type}' is not supported yet`);
+    }
+    net.mtu = mtu;
+  }
   const order = optUint(childElement(el, 'boot'), 'order', 'interface boot order');
   if (order !== undefined) net.bootOrder = order;
   parseCommon(el, 'interface', net);
@@ -50,6 +59,7 @@ export function formatNet(w: XmlWriter, n: NetDef, inactive: boolean): void {
     w.empty('target', [['dev', n.targetDev]]);
   }
   if (n.model !== undefined) w.empty('model', [['type', n.model]]);
+  if (n.mtu !== undefined) w.empty('mtu', [['size', n.mtu]]);
   if (n.bootOrder !== undefined) w.empty('boot', [['order', n.bootOrder]]);
   formatCommon(w, n);
   w.close('interface');

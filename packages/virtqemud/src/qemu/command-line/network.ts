@@ -38,6 +38,8 @@ export function netArgs(def: DomainDef, runtime: QemuRuntimeInfo): string[] {
         ['netdev', id],
         ['id', net.alias ?? `net${i}`],
         ['mac', net.mac],
+        // The guest learns the MTU only through virtio-net; other models just see the tap's.
+        ['host_mtu', net.model === 'virtio' ? net.mtu : undefined],
         ['bootindex', boot.get(net)],
         ...pciProps(def, net, `interface ${i}`),
       ]),
