@@ -4,18 +4,24 @@ import { pciAddr, type OptionItem } from './option-value.js';
 import { pciRootBus } from './machine.js';
 import { cannotExpress } from './runtime-info.js';
 
-/** `bus=pci.0,addr=0x3[,multifunction=on]` from the device's `<address type='pci'>`. */
+/** QEMU's name for PCI bus `bus`: the root's own (`pcie.0`, `pci.0`), else the id of the controller providing it. */
+export function pciBusName(def: DomainDef, bus: number): string {
+  if (bus === 0) return pciRootBus(def);
+  const c = def.devices.controllers.find((x) => x.type === 'pci' && x.index === bus);
+  if (!c) throw cannotExpress(`PCI bus ${bus}: no <controller type='pci' index='${bus}'>`);
+  return c.alias ?? `pci.${bus}`;
+}
+
+/** `bus=pci.1[,multifunction=on],addr=0x3` from the device's `<address type='pci'>`, in libvirt's order. */
 export function pciProps(def: DomainDef, dev: DeviceCommon, what: string): OptionItem[] {
   const a = dev.address;
   if (a?.type !== 'pci') throw cannotExpress(`${what} has no PCI address`);
-  if (a.domain !== 0 || a.bus !== 0) {
-    // Only the root bus exists: PCI bridges and extra PCI domains are not modelled yet.
-    throw cannotExpress(`${what} on PCI bus ${a.domain}:${a.bus} (only bus 0 is supported)`);
-  }
+  // QEMU's x86 machines have one PCI domain; extra ones would need pxb expander buses.
+  if (a.domain !== 0) throw cannotExpress(`${what} in PCI domain ${a.domain} (only domain 0 exists)`);
   return [
-    ['bus', pciRootBus(def)],
-    ['addr', pciAddr(a.slot, a.function)],
+    ['bus', pciBusName(def, a.bus)],
     ['multifunction', a.multifunction === undefined ? undefined : a.multifunction === 'on'],
+    ['addr', pciAddr(a.slot, a.function)],
   ];
 }
 
