@@ -4,6 +4,7 @@ import { diskNameIndex, isQ35 } from '../../conf/device-address.js';
 import { jsonOption, keyval, type OptionItem } from './option-value.js';
 import { bootIndexes, pciProps } from './device-props.js';
 import { cannotExpress, missingRuntime, type QemuRuntimeInfo } from './runtime-info.js';
+import { networkStorageProps } from './network-disk.js';
 
 /** The block node names of one disk; the driver needs them for block stats, cdrom changes and jobs. */
 export interface DiskNodeNames {
@@ -77,8 +78,19 @@ function diskSource(disk: DiskDef, runtime: QemuRuntimeInfo): { path: string; bl
   return undefined;
 }
 
-function blockdevArgs(disk: DiskDef, names: DiskNodeNames, path: string, block: boolean): string[] {
+/** The protocol node's driver and location: a local file or device, or a network server (network-disk.ts). */
+function storageProtocol(disk: DiskDef, source: { path: string; block: boolean }): Record<string, unknown> {
+  if (!source.block) return { driver: 'file', filename: source.path };
+  return { driver: disk.device === 'cdrom' ? 'host_cdrom' : 'host_device', filename: source.path };
+}
+
+function blockdevArgs(disk: DiskDef, names: DiskNodeNames, protocol: Record<string, unknown>): string[] {
   const cache = cacheMode(disk);
+  if (disk.driver.io !== undefined && protocol.driver !== 'file' && protocol.driver !== 'host_device') {
+    throw cannotExpress(
+      `<driver io='${disk.driver.io}'> on disk '${disk.target.dev}': only local files and devices take it`,
+    );
+  }
   const cacheProps = cache ? { direct: cache.direct, 'no-flush': cache.noFlush } : undefined;
   if (disk.driver.io === 'native' && !cache?.direct) {
     // QEMU refuses Linux native AIO without O_DIRECT; say so before QEMU does.
@@ -88,8 +100,7 @@ function blockdevArgs(disk: DiskDef, names: DiskNodeNames, path: string, block: 
   const format = disk.driver.type ?? 'raw';
   if (format !== 'raw' && format !== 'qcow2') throw cannotExpress(`<disk> <driver type> '${format}'`);
   const storage = jsonOption({
-    driver: block ? (disk.device === 'cdrom' ? 'host_cdrom' : 'host_device') : 'file',
-    filename: path,
+    ...protocol,
     'node-name': names.storage,
     // Opened read-write only when a writer attaches, so a read-only image needs no write access.
     'auto-read-only': true,
@@ -166,8 +177,9 @@ export function diskArgs(def: DomainDef, runtime: QemuRuntimeInfo): string[] {
   const boot = bootIndexes(def);
   def.devices.disks.forEach((disk, i) => {
     const names = diskNodeNames(def, i);
-    const source = diskSource(disk, runtime);
-    if (source) args.push(...blockdevArgs(disk, names, source.path, source.block));
+    const local = diskSource(disk, runtime);
+    const source = disk.type === 'network' ? networkStorageProps(disk) : local && storageProtocol(disk, local);
+    if (source) args.push(...blockdevArgs(disk, names, source));
     else if (disk.device === 'disk') throw cannotExpress(`disk '${disk.target.dev}' without a source`);
     const { driver, placement } = diskDevice(def, disk);
     const cache = cacheMode(disk);
