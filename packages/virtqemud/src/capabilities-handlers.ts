@@ -5,6 +5,7 @@
 import type { ProcedureTable } from '@tsvirt/common';
 import { connectGetCapabilities, connectGetDomainCapabilities } from '@tsvirt/common/protocol';
 import { formatCapabilities, formatDomainCapabilities, probeHost, probeQemu } from './capabilities/index.js';
+import { loadFirmwareDescriptors } from './driver/firmware-files.js';
 
 export function registerCapabilityProcedures(table: ProcedureTable, qemuBinary: string): void {
   table.register(connectGetCapabilities, async () => {
@@ -13,6 +14,6 @@ export function registerCapabilityProcedures(table: ProcedureTable, qemuBinary: 
   });
   table.register(connectGetDomainCapabilities, async (args) => {
     const qemu = await probeQemu(qemuBinary);
-    return { xml: formatDomainCapabilities(qemu.info, args) };
+    return { xml: formatDomainCapabilities(qemu.info, args, await loadFirmwareDescriptors()) };
   });
 }

@@ -5,6 +5,7 @@
  */
 import { isQ35 } from '../conf/device-address.js';
 import { XmlWriter } from '../conf/xml-util.js';
+import { machineGlobMatches, type FirmwareDescriptor } from '../conf/firmware-descriptor.js';
 import type { QemuMachineInfo } from '../qemu/monitor/index.js';
 import type { QemuCpuDefinition, QemuInfo } from './capabilities-types.js';
 import { capsInvalidArg, capsUnsupported } from './capabilities-error.js';
@@ -36,7 +37,12 @@ export interface DomainCapabilitiesRequest {
 /** Arches each emulator serves; matches the guests formatCapabilities lists. */
 const EMULATOR_ARCHES: Record<string, readonly string[]> = { x86_64: ['x86_64', 'i686'] };
 
-export function formatDomainCapabilities(qemu: QemuInfo, request: DomainCapabilitiesRequest = {}): string {
+/** `firmwares`: the host's QEMU firmware descriptors, for the efi autoselection and loader paths offered. */
+export function formatDomainCapabilities(
+  qemu: QemuInfo,
+  request: DomainCapabilitiesRequest = {},
+  firmwares: readonly FirmwareDescriptor[] = [],
+): string {
   const { virttype, arch, machine } = resolveRequest(qemu, request);
   const kvm = virttype === 'kvm';
   const available = new Set([...qemu.deviceTypes, ...qemu.commands]);
@@ -49,7 +55,7 @@ export function formatDomainCapabilities(qemu: QemuInfo, request: DomainCapabili
   w.empty('vcpu', [['max', machine.cpuMax]]);
   // conf/ has no <iothreads>, so none may be asked for.
   w.empty('iothreads', supported(false));
-  formatOs(w, machine);
+  formatOs(w, machine, arch, firmwares);
   // Without a KVM probe the names are the same but TCG's verdicts say nothing about KVM: 'unknown'.
   const kvmKnown = !kvm || qemu.cpuDefinitionsKvm !== undefined;
   formatCpu(w, kvm, (kvm ? qemu.cpuDefinitionsKvm : undefined) ?? qemu.cpuDefinitionsTcg, kvmKnown);
@@ -120,11 +126,25 @@ function resolveRequest(
   return { virttype, arch, machine };
 }
 
-function formatOs(w: XmlWriter, machine: QemuMachineInfo): void {
+function formatOs(
+  w: XmlWriter,
+  machine: QemuMachineInfo,
+  arch: string,
+  firmwares: readonly FirmwareDescriptor[],
+): void {
   w.open('os', supported(true));
-  // conf/ refuses <os firmware=...>: no automatic firmware selection.
-  enumeration(w, 'firmware', []);
+  // What post-parse can resolve <os firmware='efi'> to for this arch and machine, in selection order.
+  const loaders = firmwares.filter(
+    (d) =>
+      d.device === 'flash' &&
+      d.executable !== undefined &&
+      d.nvramTemplate !== undefined &&
+      d.interfaceTypes.includes('uefi') &&
+      d.targets.some((t) => t.architecture === arch && t.machines.some((m) => machineGlobMatches(m, machine.name))),
+  );
+  enumeration(w, 'firmware', loaders.length > 0 ? ['efi'] : []);
   w.open('loader', supported(true));
+  for (const path of new Set(loaders.map((d) => d.executable ?? ''))) w.text('value', path);
   enumeration(w, 'type', LOADER_TYPES);
   enumeration(w, 'readonly', ['yes', 'no']);
   // Secure boot needs SMM, which only q35 has.

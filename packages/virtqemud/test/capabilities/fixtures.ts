@@ -46,7 +46,7 @@ export function libvirtSchemasPresent(): boolean {
 }
 
 /** libxml's complaints about `xml` against libvirt's `rng` ([] when valid). The base URL lets the schema's includes resolve. */
-export function libvirtSchemaErrors(xml: string, rng: 'capability.rng' | 'domaincaps.rng'): string[] {
+export function libvirtSchemaErrors(xml: string, rng: 'capability.rng' | 'domaincaps.rng' | 'domain.rng'): string[] {
   const path = `${LIBVIRT_SCHEMAS}${rng}`;
   const schema = libxml.parseXml(readFileSync(path, 'utf8'), { baseUrl: path });
   const doc = parse(xml) as unknown as {

@@ -1,4 +1,4 @@
-/** Display: `-vnc` from <graphics type='vnc'>, `-display none` without graphics, and the video cards. */
+/** Display: `-vnc` and `-spice` from <graphics>, `-display none` without graphics, and the video cards. */
 import type { DomainDef, GraphicsDef, VideoDef } from '../../conf/domain-def.js';
 import { keyval, type OptionItem } from './option-value.js';
 import { pciProps } from './device-props.js';
@@ -27,13 +27,33 @@ function vncArg(g: GraphicsDef, runtime: QemuRuntimeInfo): string {
   return keyval(`${host}:${port - VNC_PORT_BASE}`, extra);
 }
 
+/**
+ * `-spice` as libvirt writes it without TLS: plain port and address, and ticketing off unless
+ * the XML sets a password (which the driver then sets over QMP, like VNC's).
+ */
+function spiceArg(g: GraphicsDef, runtime: QemuRuntimeInfo): string {
+  if (g.listens.length > 1) throw cannotExpress("<graphics type='spice'> with more than one <listen>");
+  if (g.tlsPort !== undefined && g.tlsPort !== -1) {
+    throw cannotExpress(`SPICE TLS port '${g.tlsPort}' (no spice TLS certificates are configured)`);
+  }
+  const listen = g.listens[0];
+  const ticketing: OptionItem = ['disable-ticketing', g.passwd === undefined ? true : undefined];
+  // Spice with neither port nor tls-port fails to start: port 0 is libvirt's "no TCP listener".
+  if (listen?.type === 'none') return keyval(undefined, [['port', 0], ticketing, ['seamless-migration', true]]);
+  const port = g.autoport ? runtime.spicePort : g.port;
+  if (port === undefined || port < 0) throw missingRuntime('no SPICE port chosen for an autoport display');
+  const address = listen?.address ?? g.listen ?? '127.0.0.1';
+  if (!LISTEN_ADDRESS.test(address)) throw cannotExpress(`SPICE listen address '${address}'`);
+  return keyval(undefined, [['port', port], ['addr', address], ticketing, ['seamless-migration', true]]);
+}
+
 export function graphicsArgs(def: DomainDef, runtime: QemuRuntimeInfo): string[] {
   const graphics = def.devices.graphics;
   if (graphics.length === 0) return ['-display', 'none'];
   const args: string[] = [];
   for (const g of graphics) {
-    if (g.type !== 'vnc') throw cannotExpress(`<graphics type='${g.type}'>`);
-    args.push('-vnc', vncArg(g, runtime));
+    if (g.type === 'spice') args.push('-spice', spiceArg(g, runtime));
+    else args.push('-vnc', vncArg(g, runtime));
     // -k takes its argument whole; a keymap QEMU does not know makes it fail to start, which is the right answer.
     if (g.keymap !== undefined) args.push('-k', g.keymap);
   }

@@ -2,6 +2,8 @@
 import type { DomainDef } from '../../conf/domain-def.js';
 import { isBareToken, keyval } from './option-value.js';
 import { cannotExpress, type QemuRuntimeInfo } from './runtime-info.js';
+import { hpetMachineProp } from './clock.js';
+import { pflashMachineProps, secureBootArgs, usesPflash } from './firmware.js';
 
 /** KiB rounded up to whole MiB: QEMU wants page-aligned RAM and libvirt aligns x86 guests to 1 MiB. */
 export function alignMemoryKiB(kib: number): number {
@@ -36,12 +38,17 @@ export function machineArgs(def: DomainDef, runtime: QemuRuntimeInfo): string[] 
     keyval(machine, [
       // USB comes from explicit <controller type='usb'> devices only, never from the machine.
       ['usb', false],
+      ['vmport', def.features.vmport === undefined ? undefined : def.features.vmport === 'on'],
+      ['smm', def.features.smm === undefined ? undefined : def.features.smm === 'on'],
       // Guest RAM in host core dumps would leak guest secrets into crash reports.
       ['dump-guest-core', false],
+      ...pflashMachineProps(def),
+      hpetMachineProp(def),
       ['acpi', def.features.acpi ? undefined : false],
     ]),
     '-accel',
     runtime.accel,
+    ...secureBootArgs(def),
   ];
 }
 
@@ -96,10 +103,6 @@ export function uuidArgs(def: DomainDef): string[] {
   return def.uuid === undefined ? [] : ['-uuid', def.uuid];
 }
 
-export function clockArgs(def: DomainDef): string[] {
-  return ['-rtc', keyval(undefined, [['base', def.clock?.offset ?? 'utc']])];
-}
-
 /**
  * `-no-shutdown`: a guest power-off stops QEMU instead of ending it, so the driver sees
  * SHUTDOWN, reaps the domain its own way and then quits QEMU. `-no-reboot` turns a guest
@@ -125,16 +128,12 @@ export function bootArgs(def: DomainDef): string[] {
   ];
 }
 
-/** -bios, -kernel, -initrd and -append take their argument whole: no option parsing, nothing to escape. */
+/** -bios (a ROM loader), -kernel, -initrd and -append take their argument whole: no option parsing, nothing to escape. */
 export function firmwareArgs(def: DomainDef): string[] {
   const os = def.os;
   const args: string[] = [];
-  if (os.loader) {
-    if (os.loader.type === 'pflash' || os.nvram) {
-      throw cannotExpress("<loader type='pflash'> and <nvram> (pflash firmware is not supported yet)");
-    }
-    args.push('-bios', os.loader.path);
-  }
+  // A flash loader went in as -blockdev nodes on -machine (firmware.ts).
+  if (os.loader && !usesPflash(def)) args.push('-bios', os.loader.path);
   if (os.kernel !== undefined) args.push('-kernel', os.kernel);
   if (os.initrd !== undefined) args.push('-initrd', os.initrd);
   if (os.cmdline !== undefined) args.push('-append', os.cmdline);
