@@ -67,7 +67,7 @@ test('the test guest boots, prints its markers, and powers off on an ACPI shutdo
     assert.match(serial(), 'TSVIRT-GUEST-POWERDOWN');
     assert.equal(events, [
       [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED],
-      [DomainEventType.SHUTDOWN, DomainEventShutdownDetail.FINISHED],
+      [DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST],
       [DomainEventType.STOPPED, DomainEventStoppedDetail.SHUTDOWN],
     ]);
     process.stdout.write(`  guest ready ${readyAfter} ms after create\n`);

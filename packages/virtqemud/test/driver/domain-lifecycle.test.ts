@@ -171,7 +171,7 @@ test('kill -9 of QEMU: noticed through the monitor EOF within a second as STOPPE
     process.kill(pid, 'SIGKILL');
     await waitFor(() => lifecycleOf(h.sink, 'kc1').some(([event]) => event === E.STOPPED), 1000, 'STOPPED event');
     assert.ok(Date.now() - killedAt < 1000);
-    assert.equal(lifecycleOf(h.sink, 'kc1').at(-1), [E.STOPPED, DomainEventStoppedDetail.CRASHED]);
+    assert.equal(lifecycleOf(h.sink, 'kc1').at(-1), [E.STOPPED, DomainEventStoppedDetail.FAILED]);
     assert.equal(stateOf(driver, UUID_A), [DomainState.SHUTOFF, DomainShutoffReason.CRASHED]);
     assert.equal(readdirSync(h.runStateDir), []);
   }));
@@ -204,7 +204,7 @@ function writePowerOffDisk(path: string): void {
   writeFileSync(path, sector);
 }
 
-test('a guest that powers off: SHUTDOWN/FINISHED, QEMU told to quit, then STOPPED/SHUTDOWN', () =>
+test('a guest that powers off: SHUTDOWN/GUEST, QEMU told to quit, then STOPPED/SHUTDOWN', () =>
   withHarness(async (h) => {
     const disk = join(h.dir, 'poweroff.img');
     writePowerOffDisk(disk);
@@ -220,7 +220,7 @@ test('a guest that powers off: SHUTDOWN/FINISHED, QEMU told to quit, then STOPPE
     assert.equal(lifecycleOf(h.sink, 'po1'), [
       [E.DEFINED, DomainEventDefinedDetail.ADDED],
       [E.STARTED, DomainEventStartedDetail.BOOTED],
-      [E.SHUTDOWN, DomainEventShutdownDetail.FINISHED],
+      [E.SHUTDOWN, DomainEventShutdownDetail.GUEST],
       [E.STOPPED, DomainEventStoppedDetail.SHUTDOWN],
     ]);
     assert.equal(stateOf(driver, UUID_A), [DomainState.SHUTOFF, DomainShutoffReason.SHUTDOWN]);
