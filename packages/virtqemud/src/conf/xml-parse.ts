@@ -1,6 +1,7 @@
 /** Safe XML parsing and RelaxNG validation on top of libxmljs2 (entity expansion, DTDs and network off). */
 import { readFileSync } from 'node:fs';
 import libxml from 'libxmljs2';
+import { ParseOption, RelaxNGValidator, XmlDocument as WasmDocument, XmlValidateError } from 'libxml2-wasm';
 import type { Document, Element, ParserOptions } from 'libxmljs2';
 import { invalidArg, schemaError, xmlError } from './conf-error.js';
 
@@ -52,12 +53,6 @@ export function parseXmlSafe(xml: string, what = 'XML document'): XmlDocument {
   return doc;
 }
 
-/** libxmljs2 implements rngValidate natively but its typings omit it. */
-interface RngCapable {
-  rngValidate(schema: Document): boolean;
-  validationErrors: LibxmlError[];
-}
-
 const schemaCache = new Map<string, Document>();
 
 /** The parsed schema document: read from disk once per path, the only I/O in conf/. */
@@ -70,17 +65,59 @@ export function loadSchema(path: string): Document {
   return schema;
 }
 
-/** Validates against a RelaxNG schema; a violation → XML_INVALID_SCHEMA with libxml's first complaint. */
-export function validateRng(doc: XmlDocument, schemaFile: string, what = 'XML document'): void {
-  const capable = doc as unknown as RngCapable;
-  if (capable.rngValidate(loadSchema(schemaFile))) return;
+/**
+ * Compiled RelaxNG validators, one per schema file, kept for the daemon's life.
+ * libxmljs2 recompiles the schema on every validation (about 2-5 ms for the domain
+ * schema, most of a define); libxml2-wasm keeps the compiled grammar, so a
+ * document is validated in tens of microseconds. Parsing into the model stays
+ * with libxmljs2.
+ */
+const validatorCache = new Map<string, RelaxNGValidator>();
+
+function compiledValidator(path: string): RelaxNGValidator {
+  let validator = validatorCache.get(path);
+  if (!validator) {
+    const schemaDoc = WasmDocument.fromString(readFileSync(path, 'utf8'), { option: WASM_PARSE_OPTIONS });
+    try {
+      validator = RelaxNGValidator.fromDoc(schemaDoc);
+    } finally {
+      schemaDoc.dispose();
+    }
+    validatorCache.set(path, validator);
+  }
+  return validator;
+}
+
+/** Network and external entities off: the text was already parsed safely by libxmljs2, DOCTYPE refused. */
+const WASM_PARSE_OPTIONS = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE;
+
+/** libxml's complaints about `xml`, empty when it matches the schema. */
+function schemaViolations(xml: string, schemaFile: string): LibxmlError[] {
+  const wasmDoc = WasmDocument.fromString(xml, { option: WASM_PARSE_OPTIONS });
+  try {
+    compiledValidator(schemaFile).validate(wasmDoc);
+    return [];
+  } catch (err) {
+    if (!(err instanceof XmlValidateError)) throw err;
+    return err.details.map((d) => ({ message: d.message, line: d.line, column: d.col }));
+  } finally {
+    wasmDoc.dispose();
+  }
+}
+
+/**
+ * Validates `doc`, parsed from `xml`, against a RelaxNG schema; a violation →
+ * XML_INVALID_SCHEMA with libxml's first complaints.
+ */
+export function validateRng(doc: XmlDocument, xml: string, schemaFile: string, what = 'XML document'): void {
+  const violations = schemaViolations(xml, schemaFile);
+  if (violations.length === 0) return;
   // libxml often reports an interleave failure without a line, then the enclosing
   // element with one: both are needed to find the culprit.
-  const errors = capable.validationErrors.slice(0, 3).map(describe);
+  const errors = violations.slice(0, 3).map(describe);
   const hint = unknownName(doc, schemaNames(schemaFile));
   if (hint) errors.unshift(hint);
-  const detail = errors.length > 0 ? errors.join('; ') : 'document does not match the schema';
-  throw schemaError(`${what} does not match schema: ${detail}`);
+  throw schemaError(`${what} does not match schema: ${errors.join('; ')}`);
 }
 
 const RNG_NS = 'http://relaxng.org/ns/structure/1.0';

@@ -16,12 +16,23 @@ export function noDomain(by: 'name' | 'uuid' | 'id', value: string | number): Vi
   });
 }
 
+function compareNames(a: DomainObj, b: DomainObj): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function isSortedByName(doms: readonly DomainObj[]): boolean {
+  for (let i = 1; i < doms.length; i++) if (compareNames(doms[i - 1]!, doms[i]!) > 0) return false;
+  return true;
+}
+
 /** What defining `def` would do to the list: add a new domain, or update this one. */
 export type DefinePlan = { kind: 'add' } | { kind: 'update'; dom: DomainObj };
 
 export class DomainList {
   private readonly byUuid = new Map<string, DomainObj>();
   private readonly byName = new Map<string, DomainObj>();
+  /** Every domain sorted by name, kept between changes: listing 1000 domains need not sort each time. */
+  private sortedByName: DomainObj[] | undefined;
 
   get size(): number {
     return this.byUuid.size;
@@ -96,6 +107,7 @@ export class DomainList {
     const dom = new DomainObj(def, options);
     this.byUuid.set(dom.uuid, dom);
     this.byName.set(dom.name, dom);
+    this.sortedByName = undefined;
     return dom;
   }
 
@@ -104,6 +116,7 @@ export class DomainList {
     if (this.byUuid.get(dom.uuid) !== dom) return;
     this.byUuid.delete(dom.uuid);
     this.byName.delete(dom.name);
+    this.sortedByName = undefined;
     dom.removed = true;
   }
 
@@ -111,13 +124,16 @@ export class DomainList {
   list(flags: DomainListFlags = {}): DomainObj[] {
     const pass = (yes: boolean | undefined, no: boolean | undefined, value: boolean): boolean =>
       (!yes && !no) || (value ? (yes ?? false) : (no ?? false));
-    return [...this.byUuid.values()]
-      .filter(
-        (dom) =>
-          pass(flags.active, flags.inactive, dom.active) &&
-          pass(flags.persistent, flags.transient, dom.persistent) &&
-          pass(flags.autostart, flags.noAutostart, dom.autostart),
-      )
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let sorted = this.sortedByName;
+    // Names do not change (a define with the same uuid must keep it); checking anyway costs far less than a sort.
+    if (!sorted || !isSortedByName(sorted)) {
+      sorted = this.sortedByName = [...this.byUuid.values()].sort(compareNames);
+    }
+    return sorted.filter(
+      (dom) =>
+        pass(flags.active, flags.inactive, dom.active) &&
+        pass(flags.persistent, flags.transient, dom.persistent) &&
+        pass(flags.autostart, flags.noAutostart, dom.autostart),
+    );
   }
 }

@@ -4,15 +4,19 @@
  *   <stateDir>/domains/<name>.xml     the inactive XML, written atomically
  *   <stateDir>/autostart/<name>.xml   symlink to ../domains/<name>.xml when autostarted
  *
- * A write goes to a temp file in the same directory, is fsynced, renamed over the old
- * file and the directory fsynced, so a crash leaves the old or the new file, never half
- * of one. Loading skips (and logs) anything it cannot read; one bad file never stops
- * the daemon.
+ * A write goes to a temp file in the same directory, is fsynced and renamed over the old
+ * file, so a crash leaves the old or the new file, never half of one: the content of a
+ * define that returned is on disk. The rename, and a removal's unlinks, are made durable
+ * by a directory fsync that the call does not wait for, shared by the changes of the next
+ * 10 ms (libvirt never syncs the directory at all): a power cut before it lands brings
+ * back the config as it was before the call, never a broken one. Loading skips (and logs)
+ * anything it cannot read; one bad file never stops the daemon.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
 import { domainDefFromXml, formatDomainDef, type DomainDef } from '../conf/domain-xml.js';
@@ -44,12 +48,17 @@ export function assertSafeFileName(name: string): void {
   }
 }
 
-/** Writes `content` to `path` so that `path` holds either the old or the new content, never a mix. */
+/**
+ * Writes `content` to `path` so that `path` holds either the old or the new content, never a
+ * mix. The directory is fsynced before returning, unless `syncDirLater` is given: it is then
+ * called to have the rename made durable in the background.
+ */
 export async function atomicWriteFile(
   path: string,
   dir: string,
   content: string,
   hooks: AtomicWriteHooks = {},
+  syncDirLater?: () => void,
 ): Promise<void> {
   const temp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   let renamed = false;
@@ -64,7 +73,8 @@ export async function atomicWriteFile(
     await hooks.beforeRename?.(temp);
     await rename(temp, path);
     renamed = true;
-    await syncDir(dir);
+    if (syncDirLater) syncDirLater();
+    else await syncDir(dir);
   } finally {
     if (!renamed) await rm(temp, { force: true });
   }
@@ -79,6 +89,65 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Removes `path`; one that is already gone is fine. One syscall, where `rm` makes two. */
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Directory fsyncs nobody waits for, grouped: a request joins the sync that has not started
+ * yet, which starts `delayMs` after the first such request and after the previous sync, so
+ * it covers every change made before the request.
+ */
+export class BackgroundDirSync {
+  /** Requested, not started yet: later requests join it. */
+  private next: Promise<void> | undefined;
+  /** The latest sync started; never rejects. */
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly onError: (err: Error) => void,
+    private readonly delayMs = 0,
+  ) {}
+
+  /** Joins (or schedules) the next fsync of the directory; never rejects. */
+  request(): Promise<void> {
+    this.next ??= (async () => {
+      await Promise.all([this.current, this.delayMs > 0 ? sleep(this.delayMs) : undefined]);
+      // From here on a change may come after our fsync has read the directory: it needs the next one.
+      this.next = undefined;
+      this.current = this.run();
+      await this.current;
+    })();
+    return this.next;
+  }
+
+  /** Resolves once every fsync requested so far has landed. */
+  async settled(): Promise<void> {
+    while (this.next) await this.next;
+    await this.current;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await syncDir(this.dir);
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+}
+
+/**
+ * How long a directory fsync waits, so that a burst of defines or undefines shares one: a
+ * journal commit each would cost every call a few milliseconds on a disk like this one.
+ */
+const DIR_SYNC_DELAY_MS = 10;
+
 export interface LoadedDomain {
   def: DomainDef;
   autostart: boolean;
@@ -87,6 +156,9 @@ export interface LoadedDomain {
 export class DomainStore {
   readonly domainsDir: string;
   readonly autostartDir: string;
+  /** Set once both directories exist, so that a save does not ask again each time. */
+  private dirsReady: Promise<void> | undefined;
+  private readonly dirSyncs: BackgroundDirSync;
 
   constructor(
     stateDir: string,
@@ -95,6 +167,11 @@ export class DomainStore {
   ) {
     this.domainsDir = join(stateDir, 'domains');
     this.autostartDir = join(stateDir, 'autostart');
+    this.dirSyncs = new BackgroundDirSync(
+      this.domainsDir,
+      (err) => this.log.error({ dir: this.domainsDir, err: err.message }, 'cannot sync the domains directory'),
+      DIR_SYNC_DELAY_MS,
+    );
   }
 
   configPath(name: string): string {
@@ -112,23 +189,54 @@ export class DomainStore {
     await mkdir(this.autostartDir, { recursive: true, mode: 0o700 });
   }
 
+  /** init() once; again after a failure, or after someone removed a directory (see save). */
+  private ensureDirs(): Promise<void> {
+    this.dirsReady ??= this.init().catch((err: unknown) => {
+      this.dirsReady = undefined;
+      throw err;
+    });
+    return this.dirsReady;
+  }
+
   /** Saves the inactive XML of `def` as `domains/<name>.xml`. */
   async save(def: DomainDef): Promise<void> {
     const path = this.configPath(def.name);
-    await this.init();
-    await atomicWriteFile(path, this.domainsDir, formatDomainDef(def, { inactive: true }), this.hooks);
+    const xml = formatDomainDef(def, { inactive: true });
+    await this.ensureDirs();
+    try {
+      await atomicWriteFile(path, this.domainsDir, xml, this.hooks, this.syncDomainsDirLater);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The directory went away under us: make it again, as a save always did.
+      this.dirsReady = undefined;
+      await this.ensureDirs();
+      await atomicWriteFile(path, this.domainsDir, xml, this.hooks, this.syncDomainsDirLater);
+    }
   }
 
-  /** Removes the config and the autostart link of `name`; missing files are fine. */
+  /**
+   * Removes the autostart link, then the config of `name` (in that order, so a crash never
+   * leaves a link that a new domain of the same name would inherit); missing files are
+   * fine. The directory fsync is asked for, not awaited (see the top of this file).
+   */
   async remove(name: string): Promise<void> {
-    await rm(this.autostartPath(name), { force: true });
-    await rm(this.configPath(name), { force: true });
-    await syncDir(this.domainsDir).catch(() => undefined);
+    await unlinkIfPresent(this.autostartPath(name));
+    await unlinkIfPresent(this.configPath(name));
+    this.syncDomainsDirLater();
   }
+
+  /** Resolves once the directory fsyncs that saves and removals started have landed. */
+  settled(): Promise<void> {
+    return this.dirSyncs.settled();
+  }
+
+  private readonly syncDomainsDirLater = (): void => {
+    void this.dirSyncs.request();
+  };
 
   async setAutostart(name: string, autostart: boolean): Promise<void> {
     const link = this.autostartPath(name);
-    await this.init();
+    await this.ensureDirs();
     if (!autostart) {
       await rm(link, { force: true });
       return;

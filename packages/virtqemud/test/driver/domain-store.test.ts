@@ -1,11 +1,11 @@
 /** The domain store: atomic writes, autostart links, tolerant loading, safe file names. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, VirError } from '@tsvirt/common';
 import { domainDefFromXml, formatDomainDef } from '../../src/conf/domain-xml.js';
-import { DomainStore, assertSafeFileName, atomicWriteFile } from '../../src/driver/domain-store.js';
+import { BackgroundDirSync, DomainStore, assertSafeFileName, atomicWriteFile } from '../../src/driver/domain-store.js';
 import { UUID_A, UUID_B, domainXml, recordingLogger, removeDir, tempStateDir } from './helpers.js';
 
 async function withStore(
@@ -129,6 +129,50 @@ test('atomicWriteFile replaces content and leaves only the target', async () => 
     await atomicWriteFile(path, join(dir, 'd'), 'two');
     assert.is(readFileSync(path, 'utf8'), 'two');
     assert.equal(readdirSync(join(dir, 'd')), ['f']);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('remove takes both files at once and its background directory sync lands', () =>
+  withStore(async (store, dir, errors) => {
+    await store.save(domainDefFromXml(domainXml('web1', UUID_A)));
+    await store.save(domainDefFromXml(domainXml('web2', UUID_B)));
+    await store.setAutostart('web1', true);
+    await store.remove('web1');
+    await store.remove('web1');
+    assert.equal(readdirSync(join(dir, 'domains')), ['web2.xml']);
+    assert.equal(readdirSync(join(dir, 'autostart')), []);
+    await store.settled();
+    assert.equal(errors, []);
+  }));
+
+test('save makes the directories again when they were removed under the daemon', () =>
+  withStore(async (store, dir) => {
+    await store.save(domainDefFromXml(domainXml('web1', UUID_A)));
+    rmSync(join(dir, 'domains'), { recursive: true });
+    await store.save(domainDefFromXml(domainXml('web2', UUID_B)));
+    assert.equal(readdirSync(join(dir, 'domains')), ['web2.xml']);
+  }));
+
+test('directory syncs asked for before one starts share it; failures are logged, never thrown', async () => {
+  const dir = tempStateDir();
+  try {
+    const failures: string[] = [];
+    const sync = new BackgroundDirSync(dir, (err) => failures.push(err.message), 5);
+    const first = sync.request();
+    const second = sync.request();
+    assert.is(second, first, 'requests made before the sync starts share it');
+    await first;
+    const later = sync.request();
+    assert.is.not(later, first, 'a request after the sync started gets a sync of its own');
+    await sync.settled();
+    assert.equal(failures, []);
+    const missing = new BackgroundDirSync(join(dir, 'gone'), (err) => failures.push(err.message));
+    await missing.request();
+    await missing.settled();
+    assert.is(failures.length, 1);
+    assert.match(failures[0]!, /ENOENT/);
   } finally {
     removeDir(dir);
   }

@@ -15,6 +15,15 @@ export interface ConnectUnixOptions extends QmpConnectOptions {
   retryUntil?: Promise<unknown> | (() => boolean);
 }
 
+/**
+ * QEMU makes its monitor socket some tens of milliseconds after exec, and a start waits
+ * for it: retry closely for that long (a refused connect costs microseconds), then back
+ * off for a QEMU that is slow to come up.
+ */
+const QUICK_RETRY_MS = 2;
+const QUICK_RETRY_WINDOW_MS = 1000;
+const SLOW_RETRY_MAX_MS = 100;
+
 function openUnixSocket(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect(path);
@@ -47,7 +56,8 @@ export async function connectUnix(path: string, options: ConnectUnixOptions = {}
         )
       : undefined;
   const shouldStop = (): boolean => stopSignalled || (typeof retryUntil === 'function' && retryUntil());
-  let delayMs = 5;
+  const started = Date.now();
+  let delayMs = QUICK_RETRY_MS;
   for (;;) {
     let socket: Socket;
     try {
@@ -74,7 +84,8 @@ export async function connectUnix(path: string, options: ConnectUnixOptions = {}
       }
       const wait = Math.min(delayMs, Math.max(1, deadline - Date.now()));
       await (stopPromise ? Promise.race([sleep(wait), stopPromise]) : sleep(wait));
-      delayMs = Math.min(delayMs * 2, 100);
+      delayMs =
+        Date.now() - started < QUICK_RETRY_WINDOW_MS ? QUICK_RETRY_MS : Math.min(delayMs * 2, SLOW_RETRY_MAX_MS);
       continue;
     }
     return QmpConnection.connect(socket, options);
