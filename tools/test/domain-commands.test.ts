@@ -92,15 +92,9 @@ test('define, list, dominfo, domstate, domid/uuid/name, dumpxml, autostart, unde
 test('errors are printed as virsh prints them', () =>
   withDaemon(async (root) => {
     const missing = await virsh(root, 'dominfo', 'nope');
-    assert.equal(
-      [missing.code, missing.stdout, missing.stderr],
-      [1, '', "error: failed to get domain 'nope'\nerror: Domain not found: no domain with matching name 'nope'\n"],
-    );
+    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '', "error: failed to get domain 'nope'\n"]);
     const undef = await virsh(root, 'undefine', '7');
-    assert.is(
-      undef.stderr,
-      "error: failed to get domain '7'\nerror: Domain not found: no domain with matching name '7'\n",
-    );
+    assert.is(undef.stderr, "error: failed to get domain '7'\n");
 
     const file = writeDomain(root, 'web1', UUID, 512, 2);
     await virsh(root, 'define', file);

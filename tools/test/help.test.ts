@@ -76,7 +76,7 @@ test('every option kind in SYNOPSIS and OPTIONS, multi-line descriptions indente
       '    --file <string>  a file',
       '    --timeout <number>  seconds',
       '    --force          force it',
-      '    [--rest] <string>  the rest',
+      '    <rest>           the rest',
       '',
       '',
     ].join('\n'),

@@ -23,6 +23,7 @@ import {
   domainGetInfo,
   domainGetOSType,
   domainGetState,
+  domainGetStats,
   domainGetXMLDesc,
   domainIsActive,
   domainIsPersistent,
@@ -30,25 +31,39 @@ import {
   domainLookupByID,
   domainLookupByName,
   domainLookupByUUID,
+  domainOpenConsole,
   domainSetAutostart,
   domainUndefine,
   type DomainListFlags,
   type DomainRef,
+  type DomainStatsGroup,
+  type DomainStatsRecord,
+  type DomainStatsStateFilter,
   type ResultOf,
+  type RpcStream,
 } from '@tsvirt/common/client';
 import type { Connection } from './connection.js';
 
 export type DomainInfo = ResultOf<typeof domainGetInfo>;
 export type DomainStateInfo = ResultOf<typeof domainGetState>;
-export type { DomainListFlags, DomainRef };
+export type { DomainListFlags, DomainRef, DomainStatsGroup, DomainStatsRecord, DomainStatsStateFilter };
 
 /** Defines (or updates) a persistent domain; returns its name and uuid. */
 export function defineDomain(conn: Connection, xml: string): Promise<{ name: string; uuid: string }> {
   return conn.call(domainDefineXML, { xml });
 }
 
-export async function undefineDomain(conn: Connection, uuid: string): Promise<void> {
-  await conn.call(domainUndefine, { uuid });
+/** `flags`: what to do with a UEFI vars file (virsh undefine --nvram / --keep-nvram); without one, such a domain is refused. */
+export async function undefineDomain(
+  conn: Connection,
+  uuid: string,
+  flags: { nvram?: boolean; keepNvram?: boolean } = {},
+): Promise<void> {
+  await conn.call(domainUndefine, {
+    uuid,
+    ...(flags.nvram ? { nvram: true } : {}),
+    ...(flags.keepNvram ? { keepNvram: true } : {}),
+  });
 }
 
 export function lookupDomainByName(conn: Connection, name: string): Promise<DomainRef> {
@@ -189,4 +204,42 @@ export async function rebootDomain(conn: Connection, uuid: string): Promise<void
 /** virDomainSetMemory: the balloon target of a running domain, in KiB. */
 export async function setDomainMemory(conn: Connection, uuid: string, kib: number): Promise<void> {
   await conn.call(domainSetMemory, { uuid, kib });
+}
+
+export interface DomainStatsQuery {
+  /** These domains, in this order; absent: every domain matching the filters, by name. */
+  uuids?: string[];
+  /** The stats groups (`state`, `cpu-total`, `balloon`, `vcpu`, `interface`, `block`); absent or empty: all. */
+  groups?: DomainStatsGroup[];
+  flags?: DomainListFlags;
+  states?: DomainStatsStateFilter[];
+}
+
+/**
+ * virConnectGetAllDomainStats / virDomainListGetStats in one call: each domain's stats as
+ * libvirt's typed parameters (`state.state`, `cpu.time`, `block.0.rd.bytes`...), in order.
+ * Allowed on read-only connections.
+ */
+export async function getAllDomainStats(conn: Connection, query: DomainStatsQuery = {}): Promise<DomainStatsRecord[]> {
+  const { records } = await conn.call(domainGetStats, query);
+  return records;
+}
+
+/**
+ * virDomainOpenConsole: a Duplex joined to the running guest's console (its first one, or
+ * `device`, e.g. `serial0`): what it reads is the guest's output, what is written to it is
+ * the guest's input. It ends when the guest stops, or when another client forces its way in;
+ * `end()` it to leave. Refused on a read-only connection.
+ */
+export async function openDomainConsole(
+  conn: Connection,
+  uuid: string,
+  options: { device?: string; force?: boolean } = {},
+): Promise<RpcStream> {
+  const { stream } = await conn.callWithStream(domainOpenConsole, {
+    uuid,
+    ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.force ? { force: true } : {}),
+  });
+  return stream;
 }

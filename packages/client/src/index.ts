@@ -32,12 +32,18 @@ export {
   resetDomain,
   rebootDomain,
   setDomainMemory,
+  getAllDomainStats,
+  openDomainConsole,
   listAllDomainsWithTitles,
   canonicalUuid,
   type DomainInfo,
   type DomainStateInfo,
   type DomainListFlags,
   type DomainRef,
+  type DomainStatsQuery,
+  type DomainStatsGroup,
+  type DomainStatsRecord,
+  type DomainStatsStateFilter,
 } from './domain.js';
 export { findDaemonExecutable, AUTOSTART_IDLE_TIMEOUT } from './daemon-launcher.js';
 export {
@@ -71,6 +77,7 @@ export {
   DomainEventShutdownDetail,
   DomainEventCrashedDetail,
   domainLifecycle,
+  DOMAIN_STATS_GROUPS,
   type ArgsOf,
   type ResultOf,
   type EventDataOf,

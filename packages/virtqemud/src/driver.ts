@@ -1,9 +1,11 @@
 /** The QEMU driver as plugged into the daemon skeleton: the QEMU version probe, capabilities and the domains. */
+import { join } from 'node:path';
 import type { Driver } from '@tsvirt/common';
 import { domainLifecycle } from '@tsvirt/common/protocol';
 import { registerCapabilityProcedures } from './capabilities-handlers.js';
 import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
 import { DomainStore, type AtomicWriteHooks } from './driver/domain-store.js';
+import { loadFirmwareDescriptors } from './driver/firmware-files.js';
 import { buildQemuCommandLine } from './qemu/command-line/index.js';
 import { probeQemuVersion } from './qemu-version.js';
 
@@ -33,7 +35,13 @@ export function createQemuDriver(options: QemuDriverOptions = {}): Driver & { do
         events: context.events,
         log,
         runStateDir: context.paths.runStateDir,
+        stateDir: context.paths.stateDir,
         logDir: context.paths.logDir,
+        // Firmware autoselection and default vars files, as libvirt's QEMU driver does at define.
+        postParse: {
+          firmwares: await loadFirmwareDescriptors(undefined, log),
+          nvramDir: join(context.paths.stateDir, 'nvram'),
+        },
         buildCommandLine: buildQemuCommandLine,
         ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
       };

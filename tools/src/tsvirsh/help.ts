@@ -18,6 +18,8 @@ function synopsisOf(option: OptionDecl): string {
 /** How an option shows in the OPTIONS section. */
 function optionLabel(option: OptionDecl): string {
   if (option.type === 'bool') return `--${option.name}`;
+  // virsh's argv options (the rest of the line) take no --name form.
+  if (option.variadic) return `<${option.name}>`;
   return option.positional ? `[--${option.name}] <${typeWord(option)}>` : `--${option.name} <${typeWord(option)}>`;
 }
 

@@ -180,7 +180,11 @@ export const domainUndefine = defineProcedure({
   owner: 'virtqemud',
   access: 'domain:delete',
   summary: 'Remove the persistent config of a domain; an inactive domain disappears, a running one becomes transient.',
-  args: ByUuid,
+  // nvram/keepNvram (0.1.0, additive): VIR_DOMAIN_UNDEFINE_NVRAM / _KEEP_NVRAM for a domain with a UEFI vars file.
+  args: Type.Object(
+    { uuid: UuidSchema, nvram: Type.Optional(Type.Boolean()), keepNvram: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
   result: Empty,
 });
 
@@ -485,6 +489,10 @@ export const domainReboot = defineProcedure({
 export const DOMAIN_STATS_GROUPS = ['state', 'cpu-total', 'balloon', 'vcpu', 'interface', 'block'] as const;
 export type DomainStatsGroup = (typeof DOMAIN_STATS_GROUPS)[number];
 
+/** State filters of virConnectGetAllDomainStats: 'other' is any state but running, paused and shut off. @since 0.1.0 */
+export const DOMAIN_STATS_STATE_FILTERS = ['running', 'paused', 'shutoff', 'other'] as const;
+export type DomainStatsStateFilter = (typeof DOMAIN_STATS_STATE_FILTERS)[number];
+
 /** One domain's stats: libvirt's typed parameters (`state.state`, `cpu.time`, `block.0.rd.bytes`...), in order. */
 export const DomainStatsRecordSchema = Type.Object({
   domain: DomainRefSchema,
@@ -504,10 +512,20 @@ export const domainGetStats = defineProcedure({
     "libvirt's virConnectGetAllDomainStats / virDomainListGetStats: the asked groups (all when none) for the given domains, or for every domain matching the list filters.",
   args: Type.Object(
     {
-      /** The domains to report, in this order; absent: every domain matching `flags`, sorted by name. */
+      /**
+       * The domains to report, in this order (those that match `flags` and `states`, and
+       * still exist, as libvirt filters a given list); absent: every matching domain, sorted by name.
+       */
       uuids: Type.Optional(Type.Array(UuidSchema, { maxItems: 100000 })),
       groups: Type.Optional(Type.Array(Type.Union(DOMAIN_STATS_GROUPS.map((g) => Type.Literal(g))), { maxItems: 16 })),
       flags: Type.Optional(DomainListFlagsSchema),
+      /**
+       * Only domains in one of these states (virsh domstats --list-running, --list-paused,
+       * --list-shutoff, --list-other; libvirt's VIR_CONNECT_LIST_DOMAINS_* state filters). @since 0.1.0
+       */
+      states: Type.Optional(
+        Type.Array(Type.Union(DOMAIN_STATS_STATE_FILTERS.map((s) => Type.Literal(s))), { maxItems: 4 }),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -31,12 +31,32 @@ export interface DeviceCommon {
   address?: DeviceAddress;
 }
 
+/** The network protocols a `<disk type='network'>` source may name. */
+export type DiskNetProtocol = 'nbd' | 'http' | 'https' | 'iscsi' | 'rbd' | 'gluster' | 'sheepdog';
+
+/** One `<source><host>` of a network disk: a TCP server, or a unix socket (nbd, gluster). */
+export interface DiskSourceHost {
+  name?: string;
+  port?: number;
+  transport?: 'tcp' | 'unix';
+  socket?: string;
+}
+
 export interface DiskDef extends DeviceCommon {
-  type: 'file' | 'block' | 'volume';
+  type: 'file' | 'block' | 'volume' | 'network';
   device: 'disk' | 'cdrom' | 'floppy';
   driver: { name?: string; type?: string; cache?: string; io?: string; discard?: string };
   /** file path (type file), device node (type block) or pool+volume; absent for an empty cdrom. */
-  source?: { file?: string; dev?: string; pool?: string; volume?: string };
+  source?: {
+    file?: string;
+    dev?: string;
+    pool?: string;
+    volume?: string;
+    /** type network: the protocol, its export/path name and its servers. */
+    protocol?: DiskNetProtocol;
+    name?: string;
+    hosts?: DiskSourceHost[];
+  };
   target: { dev: string; bus?: string; tray?: 'open' | 'closed' };
   bootOrder?: number;
   readonly: boolean;
@@ -49,6 +69,10 @@ export interface ControllerDef extends DeviceCommon {
   index: number;
   model?: string;
   ports?: number;
+  /** PCI controllers: the QEMU device implementing the model (`<model name>`). */
+  modelName?: string;
+  /** PCI controllers: `<target>`; chassisNr for pci-bridge, chassis and port for pcie-root-port. */
+  target?: { chassisNr?: number; chassis?: number; port?: number };
 }
 
 export interface NetDef extends DeviceCommon {
@@ -57,6 +81,8 @@ export interface NetDef extends DeviceCommon {
   source?: { network?: string; bridge?: string };
   targetDev?: string;
   model?: string;
+  /** `<mtu size>`: the host side (tap) MTU, and the guest's for virtio-net. */
+  mtu?: number;
   bootOrder?: number;
 }
 
@@ -121,6 +147,21 @@ export interface RngDef extends DeviceCommon {
   backend: { model: 'random'; path: string };
 }
 
+export interface TpmDef extends DeviceCommon {
+  model: 'tpm-tis' | 'tpm-crb';
+  /** emulator: a per-domain swtpm; passthrough: the host's TPM character device. */
+  backend: { type: 'emulator'; version?: '2.0' } | { type: 'passthrough'; path: string };
+}
+
+/** A host PCI device given to the guest with VFIO (`<hostdev mode='subsystem' type='pci'>`). */
+export interface HostdevDef extends DeviceCommon {
+  managed: boolean;
+  driver?: 'vfio';
+  /** The host device's PCI address. */
+  source: { domain: number; bus: number; slot: number; function: number };
+  bootOrder?: number;
+}
+
 export interface DevicesDef {
   emulator?: string;
   disks: DiskDef[];
@@ -134,10 +175,19 @@ export interface DevicesDef {
   watchdogs: WatchdogDef[];
   memballoon?: MemballoonDef;
   rngs: RngDef[];
+  channels: ChannelDef[];
+  sounds: SoundDef[];
+  audios: AudioDef[];
+  tpms: TpmDef[];
+  hostdevs: HostdevDef[];
 }
 
 export interface OsDef {
   type: 'hvm';
+  /** `<os firmware>`: firmware autoselection; post-parse resolves efi to a loader and nvram. */
+  firmware?: 'efi' | 'bios';
+  /** `<firmware><feature name='secure-boot'>`: what autoselection must (true) or must not (false) pick. */
+  secureBoot?: boolean;
   arch?: string;
   machine?: string;
   loader?: { path: string; readonly?: boolean; secure?: boolean; type?: 'rom' | 'pflash' };
@@ -147,6 +197,8 @@ export interface OsDef {
   cmdline?: string;
   bootDevs: BootDev[];
   bootmenu?: { enable: boolean; timeout?: number };
+  /** `<smbios mode>`: where the guest's SMBIOS tables come from (`sysinfo`: the domain's `<sysinfo>`). */
+  smbios?: 'emulate' | 'sysinfo';
 }
 
 export interface CpuDef {
@@ -175,11 +227,120 @@ export interface DomainDef {
   maxMemory?: { size: number; slots: number };
   vcpu: { max: number; current?: number; placement?: 'static'; cpuset?: string };
   os: OsDef;
-  features: { acpi: boolean; apic: boolean; pae: boolean };
+  features: FeaturesDef;
   cpu?: CpuDef;
-  clock?: { offset: 'utc' | 'localtime' };
+  clock?: ClockDef;
+  /** `<pm>`: whether the guest may suspend to RAM (S3) or to disk (S4); absent leaves QEMU's default. */
+  pm?: { suspendToMem?: boolean; suspendToDisk?: boolean };
+  sysinfo?: SysinfoDef;
   onPoweroff?: LifecycleAction;
   onReboot?: LifecycleAction;
   onCrash?: CrashAction;
   devices: DevicesDef;
+}
+
+export type OnOff = 'on' | 'off';
+
+/** The `<hyperv>` enlightenments, in libvirt's order (also the order of their `-cpu` properties). */
+export type HypervSwitch =
+  | 'relaxed'
+  | 'vapic'
+  | 'spinlocks'
+  | 'vpindex'
+  | 'runtime'
+  | 'synic'
+  | 'stimer'
+  | 'reset'
+  | 'vendor_id'
+  | 'frequencies'
+  | 'reenlightenment'
+  | 'tlbflush'
+  | 'ipi'
+  | 'evmcs';
+
+export interface HypervDef {
+  mode: 'custom';
+  /** Each listed enlightenment's `state`. */
+  state: Partial<Record<HypervSwitch, OnOff>>;
+  spinlockRetries?: number;
+  /** `<stimer><direct state>` */
+  stimerDirect?: OnOff;
+  vendorId?: string;
+}
+
+export interface FeaturesDef {
+  acpi: boolean;
+  apic: boolean;
+  pae: boolean;
+  /** `<smm state>` */
+  smm?: OnOff;
+  hyperv?: HypervDef;
+  /** `<kvm><hidden state>`: hide the KVM signature from the guest. */
+  kvmHidden?: OnOff;
+  vmport?: OnOff;
+  pmu?: OnOff;
+}
+
+export type TimerName = 'rtc' | 'pit' | 'hpet' | 'kvmclock' | 'hypervclock';
+
+export interface TimerDef {
+  name: TimerName;
+  present?: boolean;
+  tickpolicy?: 'delay' | 'catchup' | 'merge' | 'discard';
+  /** rtc only */
+  track?: 'boot' | 'guest' | 'wall' | 'realtime';
+}
+
+export interface ClockDef {
+  offset: 'utc' | 'localtime' | 'variable';
+  /**
+   * offset variable: seconds added to `basis` when the guest starts. utc/localtime: only
+   * `reset` (start from the host clock each time), which is what this driver always does.
+   */
+  adjustment?: number | 'reset';
+  basis?: 'utc' | 'localtime';
+  timers: TimerDef[];
+}
+
+/** `<sysinfo type='smbios'>`: SMBIOS strings per table, entry name → value. */
+export interface SysinfoDef {
+  type: 'smbios';
+  bios?: Record<string, string>;
+  system?: Record<string, string>;
+  baseBoard?: Record<string, string>;
+  chassis?: Record<string, string>;
+  oemStrings?: string[];
+}
+
+/** `<address type='virtio-serial'>`: port `port` of bus `bus` of virtio-serial controller `controller`. */
+export interface VirtioSerialAddress {
+  type: 'virtio-serial';
+  controller: number;
+  bus: number;
+  port: number;
+}
+
+/** `<channel>`: a host↔guest stream; only virtio-serial ports (`<target type='virtio'>`) are supported. */
+export interface ChannelDef {
+  type: 'unix' | 'pty';
+  source?: ChardevSource;
+  target: { type: 'virtio'; name?: string };
+  alias?: string;
+  address?: VirtioSerialAddress;
+}
+
+export type SoundModel = 'ich6' | 'ich9' | 'ac97' | 'es1370' | 'sb16';
+
+export interface SoundDef extends DeviceCommon {
+  model: SoundModel;
+  /** HDA codecs (ich6, ich9); none listed means one duplex codec. */
+  codecs: Array<'duplex' | 'micro' | 'output'>;
+  /** `<audio id>`: which `<audio>` backend it plays through; absent means the first. */
+  audioId?: number;
+}
+
+/** `<audio>`: a host audio backend for the sound devices. */
+export interface AudioDef {
+  id: number;
+  type: 'none' | 'spice';
 }

@@ -6,6 +6,13 @@ import { formatDisk } from './devices/disk.js';
 import { formatController } from './devices/controller.js';
 import { formatNet } from './devices/net.js';
 import { formatChardev } from './devices/chardev.js';
+import { formatTpm } from './devices/tpm.js';
+import { formatHostdev } from './devices/hostdev.js';
+import { formatChannel } from './devices/channel.js';
+import { formatAudio, formatSound } from './devices/sound.js';
+import { formatFeatures } from './features.js';
+import { formatClock } from './clock.js';
+import { formatSysinfo } from './sysinfo.js';
 import {
   formatGraphics,
   formatInput,
@@ -50,31 +57,40 @@ export function formatDomainDef(def: DomainDef, options: FormatOptions = {}): st
     ['cpuset', def.vcpu.cpuset],
     ['current', def.vcpu.current !== undefined && def.vcpu.current < def.vcpu.max ? def.vcpu.current : undefined],
   ]);
+  if (def.sysinfo) formatSysinfo(w, def.sysinfo);
   formatOs(w, def.os);
-  const f = def.features;
-  if (f.acpi || f.apic || f.pae) {
-    w.open('features');
-    if (f.acpi) w.empty('acpi');
-    if (f.apic) w.empty('apic');
-    if (f.pae) w.empty('pae');
-    w.close('features');
-  }
+  formatFeatures(w, def.features);
   if (def.cpu) formatCpu(w, def.cpu);
-  if (def.clock) w.empty('clock', [['offset', def.clock.offset]]);
+  if (def.clock) formatClock(w, def.clock);
   if (def.onPoweroff) w.text('on_poweroff', def.onPoweroff);
   if (def.onReboot) w.text('on_reboot', def.onReboot);
   if (def.onCrash) w.text('on_crash', def.onCrash);
+  if (def.pm) {
+    const pm = def.pm;
+    w.block('pm', [], (inner) => {
+      if (pm.suspendToMem !== undefined) inner.empty('suspend-to-mem', [['enabled', yesNo(pm.suspendToMem)]]);
+      if (pm.suspendToDisk !== undefined) inner.empty('suspend-to-disk', [['enabled', yesNo(pm.suspendToDisk)]]);
+    });
+  }
   formatDevices(w, def, inactive);
   w.close('domain');
   return w.toString();
 }
 
 function formatOs(w: XmlWriter, os: OsDef): void {
-  w.open('os');
+  w.open('os', [['firmware', os.firmware]]);
   w.text('type', os.type, [
     ['arch', os.arch],
     ['machine', os.machine],
   ]);
+  if (os.secureBoot !== undefined) {
+    w.block('firmware', [], (inner) =>
+      inner.empty('feature', [
+        ['enabled', yesNo(os.secureBoot)],
+        ['name', 'secure-boot'],
+      ]),
+    );
+  }
   if (os.loader) {
     w.text('loader', os.loader.path, [
       ['readonly', yesNo(os.loader.readonly)],
@@ -93,6 +109,7 @@ function formatOs(w: XmlWriter, os: OsDef): void {
       ['timeout', os.bootmenu.timeout],
     ]);
   }
+  if (os.smbios !== undefined) w.empty('smbios', [['mode', os.smbios]]);
   w.close('os');
 }
 
@@ -126,9 +143,14 @@ function formatDevices(w: XmlWriter, def: DomainDef, inactive: boolean): void {
     for (const n of d.nets) formatNet(inner, n, inactive);
     for (const s of d.serials) formatChardev(inner, 'serial', s, inactive);
     for (const c of d.consoles) formatChardev(inner, 'console', c, inactive);
+    for (const ch of d.channels) formatChannel(inner, ch, inactive);
     for (const i of d.inputs) formatInput(inner, i);
+    for (const t of d.tpms) formatTpm(inner, t);
     for (const g of d.graphics) formatGraphics(inner, g);
+    for (const s of d.sounds) formatSound(inner, s);
+    for (const a of d.audios) formatAudio(inner, a);
     for (const v of d.videos) formatVideo(inner, v);
+    for (const h of d.hostdevs) formatHostdev(inner, h);
     for (const wd of d.watchdogs) formatWatchdog(inner, wd);
     if (d.memballoon) formatMemballoon(inner, d.memballoon);
     for (const r of d.rngs) formatRng(inner, r);

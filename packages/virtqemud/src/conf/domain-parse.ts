@@ -2,18 +2,25 @@
 import type { BootDev, CpuDef, DevicesDef, DomainDef, OsDef } from './domain-def.js';
 import { parseXmlSafe, validateRng, type XmlElement } from './xml-parse.js';
 import { domainSchemaPath } from './schema-path.js';
-import { attr, childElement, childElements, childText, onlyValues, optUint, refuse } from './xml-util.js';
+import { attr, childElement, childElements, childText, onlyValues, optUint, optYesNo, refuse } from './xml-util.js';
 import { toKiB } from './units.js';
 import { parseDisk } from './devices/disk.js';
 import { parseController } from './devices/controller.js';
 import { parseNet } from './devices/net.js';
 import { parseChardev } from './devices/chardev.js';
 import { parseGraphics, parseInput, parseMemballoon, parseRng, parseVideo, parseWatchdog } from './devices/misc.js';
+import { parseTpm } from './devices/tpm.js';
+import { parseHostdev } from './devices/hostdev.js';
+import { parseChannel } from './devices/channel.js';
+import { parseAudio, parseSound } from './devices/sound.js';
+import { parseFeatures } from './features.js';
+import { parseClock } from './clock.js';
+import { parseSysinfo } from './sysinfo.js';
 
 /** Parses and schema-checks `xml`; no defaults are filled in (see postParseDomainDef). */
 export function parseDomainDef(xml: string): DomainDef {
   const doc = parseXmlSafe(xml, 'domain definition');
-  validateRng(doc, domainSchemaPath(), 'domain definition');
+  validateRng(doc, xml, domainSchemaPath(), 'domain definition');
   const root = doc.root();
   if (!root) throw new Error('unreachable: parseXmlSafe guarantees a root');
   return domainFromElement(root);
@@ -36,7 +43,7 @@ function domainFromElement(root: XmlElement): DomainDef {
     memory: memoryOf(memEl, 'memory'),
     vcpu: parseVcpu(root),
     os: parseOs(childElement(root, 'os')),
-    features: { acpi: false, apic: false, pae: false },
+    features: parseFeatures(childElement(root, 'features')),
     devices: parseDevices(childElement(root, 'devices')),
   };
   const id = attr(root, 'id');
@@ -54,25 +61,22 @@ function domainFromElement(root: XmlElement): DomainDef {
   const max = childElement(root, 'maxMemory');
   if (max) def.maxMemory = { size: memoryOf(max, 'maxMemory'), slots: optUint(max, 'slots', 'maxMemory slots') ?? 0 };
 
-  const features = childElement(root, 'features');
-  if (features) {
-    for (const f of childElements(features)) {
-      const name = f.name();
-      if (name === 'acpi' || name === 'apic' || name === 'pae') def.features[name] = true;
-      else refuse('<features> element', name);
-    }
-  }
   const cpu = childElement(root, 'cpu');
   if (cpu) def.cpu = parseCpu(cpu);
   const clock = childElement(root, 'clock');
-  if (clock) {
-    for (const a of ['timezone', 'adjustment', 'basis']) {
-      const v = attr(clock, a);
-      if (v !== undefined) refuse(`<clock> attribute ${a}`, v);
-    }
-    const timer = childElement(clock, 'timer');
-    if (timer) refuse('<clock> element', 'timer');
-    def.clock = { offset: onlyValues(attr(clock, 'offset') ?? '', ['utc', 'localtime'] as const, '<clock offset>') };
+  if (clock) def.clock = parseClock(clock);
+  const sysinfos = childElements(root, 'sysinfo');
+  if (sysinfos.length > 1) refuse('<sysinfo> elements, count', String(sysinfos.length));
+  if (sysinfos[0]) def.sysinfo = parseSysinfo(sysinfos[0]);
+  // libvirt takes a domain's missing <uuid> from its SMBIOS system table.
+  if (def.uuid === undefined && def.sysinfo?.system?.uuid !== undefined) def.uuid = def.sysinfo.system.uuid;
+  const pm = childElement(root, 'pm');
+  if (pm) {
+    def.pm = {};
+    const mem = optYesNo(childElement(pm, 'suspend-to-mem'), 'enabled');
+    if (mem !== undefined) def.pm.suspendToMem = mem;
+    const disk = optYesNo(childElement(pm, 'suspend-to-disk'), 'enabled');
+    if (disk !== undefined) def.pm.suspendToDisk = disk;
   }
   const poweroff = childText(root, 'on_poweroff');
   if (poweroff !== undefined) def.onPoweroff = onlyValues(poweroff, ['destroy', 'restart'] as const, '<on_poweroff>');
@@ -104,13 +108,12 @@ function parseVcpu(root: XmlElement): DomainDef['vcpu'] {
 
 function parseOs(el: XmlElement | undefined): OsDef {
   if (!el) throw new Error('unreachable: the schema requires <os>');
-  const firmware = attr(el, 'firmware');
-  if (firmware !== undefined) refuse('<os> attribute firmware', firmware);
   const typeEl = childElement(el, 'type');
   const os: OsDef = {
     type: onlyValues(typeEl?.text().trim() ?? '', ['hvm'] as const, '<os> <type>'),
     bootDevs: childElements(el, 'boot').map((b) => attr(b, 'dev') as BootDev),
   };
+  parseOsFirmware(el, os);
   const arch = attr(typeEl, 'arch');
   if (arch !== undefined) os.arch = onlyValues(arch, ['x86_64', 'i686'] as const, '<os> <type arch>');
   const machine = attr(typeEl, 'machine');
@@ -135,6 +138,9 @@ function parseOs(el: XmlElement | undefined): OsDef {
     const v = childText(el, key);
     if (v !== undefined) os[key] = key === 'cmdline' ? v : v.trim();
   }
+  const smbios = attr(childElement(el, 'smbios'), 'mode');
+  // host would copy this machine's own SMBIOS strings (serial numbers...) into the guest.
+  if (smbios !== undefined) os.smbios = onlyValues(smbios, ['emulate', 'sysinfo'] as const, '<smbios mode>');
   const menu = childElement(el, 'bootmenu');
   if (menu) {
     os.bootmenu = { enable: attr(menu, 'enable') === 'yes' };
@@ -142,6 +148,17 @@ function parseOs(el: XmlElement | undefined): OsDef {
     if (timeout !== undefined) os.bootmenu.timeout = timeout;
   }
   return os;
+}
+
+/** `<os firmware>` and its `<firmware><feature>` wishes (secure-boot only). */
+function parseOsFirmware(el: XmlElement, os: OsDef): void {
+  const firmware = attr(el, 'firmware');
+  if (firmware !== undefined) os.firmware = firmware as 'efi' | 'bios';
+  const fwEl = childElement(el, 'firmware');
+  for (const f of fwEl ? childElements(fwEl, 'feature') : []) {
+    const name = onlyValues(attr(f, 'name') ?? '', ['secure-boot'] as const, '<firmware> <feature name>');
+    if (name === 'secure-boot') os.secureBoot = attr(f, 'enabled') === 'yes';
+  }
 }
 
 function parseCpu(el: XmlElement): CpuDef {
@@ -189,6 +206,11 @@ function parseDevices(el: XmlElement | undefined): DevicesDef {
     videos: [],
     watchdogs: [],
     rngs: [],
+    tpms: [],
+    hostdevs: [],
+    channels: [],
+    sounds: [],
+    audios: [],
   };
   if (!el) return devices;
   const emulator = childText(el, 'emulator');
@@ -227,6 +249,21 @@ function parseDevices(el: XmlElement | undefined): DevicesDef {
         break;
       case 'rng':
         devices.rngs.push(parseRng(child));
+        break;
+      case 'tpm':
+        devices.tpms.push(parseTpm(child));
+        break;
+      case 'hostdev':
+        devices.hostdevs.push(parseHostdev(child));
+        break;
+      case 'channel':
+        devices.channels.push(parseChannel(child));
+        break;
+      case 'sound':
+        devices.sounds.push(parseSound(child));
+        break;
+      case 'audio':
+        devices.audios.push(parseAudio(child));
         break;
       case 'emulator':
         break;

@@ -1,9 +1,14 @@
 /** postParseDomainDef: fills in the defaults libvirt's QEMU driver would (uuid, memory, MACs, implicit devices, addresses). */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChardevDef, DomainDef, GraphicsDef, VideoDef } from './domain-def.js';
+import { postParseFirmware, type FirmwarePostParseOptions } from './firmware-postparse.js';
+import { postParseClock } from './clock.js';
+import { postParseSysinfo } from './sysinfo.js';
+import { postParseChannels } from './devices/channel.js';
+import { postParseAudio } from './devices/sound.js';
 import { addImplicitControllers, assignDriveAddresses, assignPciAddresses } from './device-address.js';
 
-export interface PostParseOptions {
+export interface PostParseOptions extends FirmwarePostParseOptions {
   /** Injected for deterministic tests; default crypto.randomUUID. */
   generateUuid?: () => string;
   /** Three random bytes for a 52:54:00 MAC; default crypto.randomBytes. */
@@ -31,8 +36,11 @@ export function postParseDomainDef(def: DomainDef, options: PostParseOptions = {
   def.vcpu.placement ??= 'static';
   if (def.vcpu.current !== undefined && def.vcpu.current === def.vcpu.max) delete def.vcpu.current;
   postParseOs(def);
+  postParseFirmware(def, options);
   if (def.cpu) postParseCpu(def.cpu);
-  def.clock ??= { offset: 'utc' };
+  def.clock ??= { offset: 'utc', timers: [] };
+  postParseClock(def.clock);
+  if (def.sysinfo) postParseSysinfo(def.sysinfo);
   def.onPoweroff ??= 'destroy';
   def.onReboot ??= 'restart';
   def.onCrash ??= 'destroy';
@@ -45,7 +53,9 @@ function postParseOs(def: DomainDef): void {
   os.arch ??= 'x86_64';
   os.machine ??= 'pc';
   const perDeviceBoot =
-    def.devices.disks.some((d) => d.bootOrder !== undefined) || def.devices.nets.some((n) => n.bootOrder !== undefined);
+    def.devices.disks.some((d) => d.bootOrder !== undefined) ||
+    def.devices.nets.some((n) => n.bootOrder !== undefined) ||
+    def.devices.hostdevs.some((h) => h.bootOrder !== undefined);
   // Without any boot instruction the guest firmware would try nothing: libvirt picks the first disk.
   if (os.bootDevs.length === 0 && !perDeviceBoot && os.kernel === undefined) os.bootDevs.push('hd');
 }
@@ -107,9 +117,15 @@ function postParseDevices(def: DomainDef, macTail: () => Uint8Array): void {
   d.videos.forEach((v, i) => postParseVideo(v, i === 0));
   for (const w of d.watchdogs) w.action ??= 'reset';
   d.memballoon ??= { model: 'virtio' };
+  for (const t of d.tpms) if (t.backend.type === 'emulator') t.backend.version ??= '2.0';
+  // VFIO is the only assignment QEMU still has: libvirt's QEMU driver fills it in.
+  for (const h of d.hostdevs) h.driver ??= 'vfio';
 
+  postParseAudio(def);
   assignDriveAddresses(d.disks);
   addImplicitControllers(def);
+  // After the machine's own controllers, as libvirt adds them: the virtio-serial one follows the PCI root.
+  postParseChannels(def);
   assignPciAddresses(def);
 }
 

@@ -2,6 +2,14 @@
 import type { DomainDef } from './domain-def.js';
 import { unsupported, xmlDetail } from './conf-error.js';
 import { isQ35 } from './device-address.js';
+import { validateFeatures } from './features.js';
+import { validateClock } from './clock.js';
+import { validateSysinfo } from './sysinfo.js';
+import { validateChannels } from './devices/channel.js';
+import { validateSounds } from './devices/sound.js';
+import { validateNetworkSource } from './devices/disk-network-source.js';
+import { validateTpms } from './devices/tpm.js';
+import { validateHostdevs } from './devices/hostdev.js';
 
 /** What the QEMU driver can honour, per open-ended attribute the schema leaves as a token. */
 const SUPPORTED = {
@@ -24,7 +32,14 @@ const SUPPORTED = {
   '<console> <target type>': ['serial'],
   '<controller type=usb model>': ['piix3-uhci', 'qemu-xhci', 'none'],
   '<controller type=scsi model>': ['lsilogic', 'virtio-scsi'],
-  '<controller type=pci model>': ['pci-root', 'pcie-root'],
+  '<controller type=pci model>': [
+    'pci-root',
+    'pcie-root',
+    'pcie-root-port',
+    'pci-bridge',
+    'pcie-to-pci-bridge',
+    'dmi-to-pci-bridge',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 function check(what: keyof typeof SUPPORTED, value: string | undefined): void {
@@ -39,6 +54,11 @@ export function validateDomainDef(def: DomainDef): void {
   validateIdentity(def);
   validateResources(def);
   validateDevices(def);
+  validateFeatures(def);
+  if (def.clock) validateClock(def.clock);
+  validateSysinfo(def);
+  validateChannels(def);
+  validateSounds(def);
 }
 
 function validateIdentity(def: DomainDef): void {
@@ -79,6 +99,15 @@ function validateResources(def: DomainDef): void {
   if (def.os.nvram && def.os.loader?.type !== 'pflash') {
     throw unsupported("unsupported configuration: <nvram> needs a <loader type='pflash'>");
   }
+  if (def.os.loader?.secure) {
+    // libvirt's own checks: the secure flash is only locked down by SMM, which i440fx lacks.
+    if (!isQ35(def.os.machine)) {
+      throw unsupported('unsupported configuration: Secure boot is supported with q35 machine types only');
+    }
+    if (def.features.smm !== 'on') {
+      throw unsupported('unsupported configuration: Secure boot requires SMM feature enabled');
+    }
+  }
   if ((def.os.initrd !== undefined || def.os.cmdline !== undefined) && def.os.kernel === undefined) {
     throw xmlDetail('<initrd> and <cmdline> need a <kernel>');
   }
@@ -112,7 +141,11 @@ function validateDevices(def: DomainDef): void {
       );
     }
     if (disk.bootOrder !== undefined) perDeviceBoot.push(disk.bootOrder);
+    validateNetworkSource(disk);
   }
+  validateTpms(d.tpms);
+  validateHostdevs(d.hostdevs);
+  for (const h of d.hostdevs) if (h.bootOrder !== undefined) perDeviceBoot.push(h.bootOrder);
   const macs = new Set<string>();
   for (const net of d.nets) {
     check('<interface> <model type>', net.model);
@@ -145,10 +178,6 @@ function validateDevices(def: DomainDef): void {
     else if (c.model !== undefined)
       throw unsupported(
         `unsupported configuration: <controller type='${c.type}' model> '${c.model}' is not supported by this driver`,
-      );
-    if (c.type === 'pci' && c.index !== 0)
-      throw unsupported(
-        'unsupported configuration: PCI controllers other than the root (index 0) are not supported yet',
       );
     if (c.type === 'ide' && c.index !== 0)
       throw unsupported(`unsupported configuration: IDE controller index '${c.index}': the machine has only one`);

@@ -4,6 +4,7 @@
  * only ever describes a change that is already on disk. Changes to the list itself
  * (define, undefine) also run one at a time, which keeps events in order.
  */
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   ErrorCode,
@@ -29,6 +30,7 @@ import {
   domainDefineXML,
   domainGetAutostart,
   domainGetInfo,
+  domainGetStats,
   domainGetOSType,
   domainGetState,
   domainGetXMLDesc,
@@ -39,18 +41,24 @@ import {
   domainLookupByID,
   domainLookupByName,
   domainLookupByUUID,
+  domainOpenConsole,
   domainSetAutostart,
   domainUndefine,
   type DomainRef,
 } from '@tsvirt/common/protocol';
 import { domainDefFromXml, formatDomainDef, type PostParseOptions } from '../conf/domain-xml.js';
+import { checkUndefineNvram, removeNvram, type UndefineNvramFlags } from './domain-nvram.js';
 import { queryBalloon } from '../qemu/monitor/index.js';
+import { DomainConsoles, type OpenConsoleOptions } from './domain-console.js';
 import { DomainLifecycle } from './domain-lifecycle.js';
 import { DomainList } from './domain-list.js';
+import { getDomainStats } from './domain-stats.js';
 import type { DomainObj } from './domain-obj.js';
 import { probeKvm, type BuildCommandLine, type KvmProbe } from './domain-process.js';
 import { assertSafeFileName, type DomainStore } from './domain-store.js';
 import { DEFAULT_JOB_WAIT_MS, Mutex, withDomainJob } from './job-lock.js';
+import { HOST_PROC, readProcessCpuTimes } from './stats-proc.js';
+import { removeDomainTpmState } from './domain-tpm.js';
 
 /** Where lifecycle events go: the daemon's EventBus, or a recorder in tests. */
 export interface EventSink {
@@ -71,6 +79,8 @@ export interface DomainDriverOptions {
   postParse?: PostParseOptions;
   /** `<runStateDir>/domain-<id>/` holds each running domain's status and monitor socket. */
   runStateDir?: string;
+  /** The daemon's state dir: emulated TPMs keep their state under `<stateDir>/swtpm/`. */
+  stateDir?: string;
   /** QEMU's output goes to `<logDir>/qemu/<name>.log`. */
   logDir?: string;
   /** The QEMU argv builder; without it, starting a domain fails. */
@@ -84,12 +94,15 @@ export class DomainDriver {
   private readonly listLock = new Mutex();
   private readonly jobWaitMs: number;
   private readonly lifecycle: DomainLifecycle;
+  private readonly consoles: DomainConsoles;
 
   constructor(private readonly options: DomainDriverOptions) {
     this.jobWaitMs = options.jobWaitMs ?? DEFAULT_JOB_WAIT_MS;
+    this.consoles = new DomainConsoles(options.log);
     this.lifecycle = new DomainLifecycle({
       runStateDir: options.runStateDir ?? '',
       logDir: options.logDir ?? '',
+      stateDir: options.stateDir,
       buildCommandLine: options.runStateDir && options.logDir ? options.buildCommandLine : undefined,
       kvmUsable: options.kvmUsable ?? probeKvm,
       log: options.log,
@@ -103,9 +116,14 @@ export class DomainDriver {
     return this.list.list({ active: true }).length > 0;
   }
 
-  /** Lets go of every QEMU without stopping it (daemon shutdown): they keep running and are found at next load. */
-  close(): void {
+  /**
+   * Lets go of every QEMU without stopping it (daemon shutdown): they keep running and are
+   * found at next load. Resolves once the config directory's pending fsyncs have landed.
+   */
+  async close(): Promise<void> {
+    this.consoles.closeAll();
     this.lifecycle.release(this.list.list({ active: true }));
+    await this.options.store.settled();
   }
 
   /** Loads every saved domain; unreadable files were already logged and skipped by the store. */
@@ -133,7 +151,7 @@ export class DomainDriver {
   register(table: ProcedureTable): void {
     table.register(domainDefineXML, (args) => this.defineXML(args.xml));
     table.register(domainUndefine, async (args) => {
-      await this.undefine(args.uuid);
+      await this.undefine(args.uuid, { nvram: args.nvram ?? false, keepNvram: args.keepNvram ?? false });
       return {};
     });
     table.register(domainLookupByName, (args) => this.list.getByName(args.name).ref());
@@ -150,6 +168,7 @@ export class DomainDriver {
       return { xml: formatDomainDef(inactive ? dom.persistentDef : dom.def, { inactive: inactive || !dom.active }) };
     });
     table.register(domainGetInfo, (args) => this.getInfo(args.uuid));
+    table.register(domainGetStats, (args) => getDomainStats(this.list, args, HOST_PROC, this.options.log));
     table.register(domainGetState, (args) => {
       const dom = this.list.getByUuid(args.uuid);
       return { state: dom.state, reason: dom.reason };
@@ -196,6 +215,11 @@ export class DomainDriver {
       domainResume,
       op((uuid) => this.resume(uuid)),
     );
+    table.register(domainOpenConsole, async (args, { stream }) => {
+      if (!stream) throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, 'domain.openConsole without a stream');
+      await this.openConsole(args.uuid, stream, { device: args.device, force: args.force });
+      return {};
+    });
   }
 
   /** Starts a defined domain (virDomainCreateWithFlags). */
@@ -274,13 +298,24 @@ export class DomainDriver {
         this.options.log.debug({ domain: dom.name, err: (err as Error).message }, 'query-balloon failed');
       }
     }
+    // QEMU's user + system time, as libvirt reads it without a cgroup.
+    const cpu =
+      dom.active && runtime && !runtime.ending ? await readProcessCpuTimes(HOST_PROC, runtime.pid) : undefined;
     return {
       state: dom.state,
       maxMemKiB: def.memory,
       memKiB,
       nrVirtCpu: def.vcpu.current ?? def.vcpu.max,
-      cpuTimeNs: 0,
+      cpuTimeNs: cpu?.totalNs ?? 0,
     };
+  }
+
+  /**
+   * virDomainOpenConsole: joins `stream` to the domain's console. No job: like libvirt, a
+   * console opens even while a long job (a shutdown wait) runs.
+   */
+  async openConsole(uuid: string, stream: Duplex, options: OpenConsoleOptions = {}): Promise<void> {
+    await this.consoles.open(this.list.getByUuid(uuid), stream, options);
   }
 
   async suspend(uuid: string): Promise<void> {
@@ -328,7 +363,7 @@ export class DomainDriver {
   }
 
   /** Removes the saved config; an inactive domain leaves the list, a running one becomes transient. */
-  async undefine(uuid: string): Promise<void> {
+  async undefine(uuid: string, nvramFlags: UndefineNvramFlags = {}): Promise<void> {
     const dom = this.list.getByUuid(uuid);
     await this.listLock.run(() =>
       withDomainJob(
@@ -338,6 +373,8 @@ export class DomainDriver {
           if (!dom.persistent) {
             throw new VirError(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, 'cannot undefine transient domain');
           }
+          const nvramToRemove = await checkUndefineNvram(dom.persistentDef, nvramFlags);
+          if (nvramToRemove !== undefined) await removeNvram(nvramToRemove);
           await this.options.store.remove(dom.name);
           if (dom.active) {
             dom.persistent = false;
@@ -345,6 +382,8 @@ export class DomainDriver {
             dom.newDef = undefined;
           } else {
             this.list.remove(dom);
+            // libvirt's default (no --keep-tpm): the emulated TPM's state goes with the domain.
+            await removeDomainTpmState(this.options.stateDir, dom.uuid);
           }
           this.emitLifecycle(dom, DomainEventType.UNDEFINED, DomainEventUndefinedDetail.REMOVED);
         },

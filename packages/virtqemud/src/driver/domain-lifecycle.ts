@@ -6,7 +6,6 @@
  * a job waiting for the end of a QEMU (destroy) never waits on itself.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -37,8 +36,15 @@ import {
   type QmpCloseInfo,
   type QmpConnection,
 } from '../qemu/monitor/index.js';
+import { recordPtyPaths } from './console-pty-paths.js';
+import { assignChannelPaths, recordChannelPtyPaths } from './channel-paths.js';
+import { allocateGraphicsPort, autoportGraphics, setGraphicsPasswords } from './domain-graphics.js';
+import { prepareNvram } from './domain-nvram.js';
 import type { DomainList } from './domain-list.js';
 import type { DomainObj, DomainRuntime } from './domain-obj.js';
+import { DomainTaps, readPendingTaps, type DomainTapSet } from './domain-taps.js';
+import { removeDomainTpmState, startDomainTpm, stopDomainTpm, type DomainTpm } from './domain-tpm.js';
+import { checkHostResources } from './domain-host-checks.js';
 import {
   chooseAccel,
   isOurQemu,
@@ -64,6 +70,8 @@ import {
 export interface LifecycleHost {
   runStateDir: string;
   logDir: string;
+  /** The daemon's state dir: per-domain TPM state lives under it (domain-tpm.ts). */
+  stateDir?: string | undefined;
   buildCommandLine: BuildCommandLine | undefined;
   kvmUsable: KvmProbe;
   log: Logger;
@@ -79,19 +87,6 @@ const FAKE_REBOOT_RESET_MS = 5000;
 
 function invalid(message: string): VirError {
   return new VirError(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, message);
-}
-
-/** VNC display numbers count from this TCP port. */
-const VNC_PORT_BASE = 5900;
-const VNC_PORT_MAX = 65535;
-
-/** True when nothing listens on `host`:`port` right now. */
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 /** True if `promise` settles within `ms`. */
@@ -141,10 +136,13 @@ function suspendedDetailOf(reason: number): number {
 
 export class DomainLifecycle {
   private nextId = 1;
-  /** Autoport VNC ports handed to a QEMU of ours (libvirt's port allocator): never given twice. */
+  /** Autoport VNC and SPICE ports handed to a QEMU of ours (libvirt's port allocator): never given twice. */
   private readonly vncPorts = new Set<number>();
+  private readonly taps: DomainTaps;
 
-  constructor(private readonly host: LifecycleHost) {}
+  constructor(private readonly host: LifecycleHost) {
+    this.taps = new DomainTaps(host.log);
+  }
 
   /** Runtime ids are monotonic per daemon and never reuse a restored one. */
   private allocateId(): number {
@@ -177,22 +175,47 @@ export class DomainLifecycle {
     const startedAt = new Date().toISOString();
     const paused = options.paused ?? false;
     let vncPort: number | undefined;
+    let spicePort: number | undefined;
+    let taps: DomainTapSet | undefined;
+    let tpm: DomainTpm | undefined;
     try {
       await makeRuntimeDir(paths);
-      vncPort = await this.allocateVncPort(liveDef);
+      assignChannelPaths(liveDef, paths.dir);
+      vncPort = await allocateGraphicsPort(liveDef, 'vnc', this.vncPorts);
+      spicePort = await allocateGraphicsPort(liveDef, 'spice', this.vncPorts);
+      await prepareNvram(liveDef);
+      taps = await this.taps.create(liveDef, paths.dir);
+      await checkHostResources(liveDef);
+      const tpmDirs = { stateDir: this.host.stateDir, runtimeDir: paths.dir, logDir: this.host.logDir };
+      tpm = await startDomainTpm(liveDef, tpmDirs, log);
       const { binary, args } = build(liveDef, {
         accel,
         monitorSocket: paths.monitorPath,
         pidFile: paths.pidFile,
-        taps: {},
+        taps: taps.byMac,
         volumePaths: {},
+        ...(tpm ? { tpmSocket: tpm.socket } : {}),
         ...(vncPort !== undefined ? { vncPort } : {}),
+        ...(spicePort !== undefined ? { spicePort } : {}),
       });
       spawned = await spawnQemu(binary, args, logPath);
       log.info({ pid: spawned.pid, accel }, 'QEMU spawned');
       monitor = await connectUnix(paths.monitorPath, { retryUntil: spawned.exited, log });
+      await recordPtyPaths(liveDef, monitor);
+      await recordChannelPtyPaths(liveDef, monitor);
+      await setGraphicsPasswords(liveDef, monitor);
       if (!paused) await cont(monitor);
-      const runtime = this.makeRuntime({ pid: spawned.pid, paths, startedAt, monitor, spawned, vncPort });
+      const runtime = this.makeRuntime({
+        pid: spawned.pid,
+        paths,
+        startedAt,
+        monitor,
+        spawned,
+        vncPort,
+        spicePort,
+        taps: taps.names,
+        swtpmPid: tpm?.pid,
+      });
       dom.newDef = dom.persistent ? persistentDef : undefined;
       dom.def = liveDef;
       dom.id = id;
@@ -214,8 +237,11 @@ export class DomainLifecycle {
         signalPid(spawned.pid, 'SIGKILL');
         await settlesWithin(spawned.exited, KILL_GRACE_MS);
       }
+      await stopDomainTpm(tpm?.pid, paths.dir);
+      if (taps) await this.taps.remove(taps.names);
       await removeRuntimeDir(paths.dir).catch(() => undefined);
       if (vncPort !== undefined) this.vncPorts.delete(vncPort);
+      if (spicePort !== undefined) this.vncPorts.delete(spicePort);
       dom.state = DomainState.SHUTOFF;
       dom.reason = DomainShutoffReason.FAILED;
       log.error({ err: (err as Error).message }, 'domain start failed');
@@ -236,29 +262,6 @@ export class DomainLifecycle {
     if (paused) this.host.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED);
   }
 
-  /**
-   * For the first `<graphics type='vnc' autoport='yes'>` (the argv builder takes one port),
-   * picks the lowest port from 5900 that is free on its listen address and that no QEMU of
-   * ours holds, and records it in the live definition, as libvirt does: the live XML then
-   * shows the real port. Undefined when no display needs one.
-   */
-  private async allocateVncPort(liveDef: DomainDef): Promise<number | undefined> {
-    const g = liveDef.devices.graphics.find((d) => d.type === 'vnc' && d.autoport && d.listens[0]?.type !== 'none');
-    if (!g) return undefined;
-    const host = g.listens[0]?.address ?? g.listen ?? '127.0.0.1';
-    for (let port = VNC_PORT_BASE; port <= VNC_PORT_MAX; port++) {
-      if (this.vncPorts.has(port)) continue;
-      // Reserved before the probe, so that two starts at once never pick the same port.
-      this.vncPorts.add(port);
-      if (await portIsFree(host, port)) {
-        g.port = port;
-        return port;
-      }
-      this.vncPorts.delete(port);
-    }
-    throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU, 'Unable to find an unused port in range 5900-65535');
-  }
-
   private makeRuntime(base: {
     pid: number;
     paths: RuntimePaths;
@@ -266,11 +269,15 @@ export class DomainLifecycle {
     monitor: QmpConnection;
     spawned?: SpawnedQemu;
     vncPort?: number | undefined;
+    spicePort?: number | undefined;
+    taps?: string[];
+    swtpmPid?: number | undefined;
   }): DomainRuntime {
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     const runtime: DomainRuntime = {
       ...base,
+      taps: base.taps ?? [],
       destroying: false,
       guestShutdown: false,
       fakeReboot: false,
@@ -350,7 +357,8 @@ export class DomainLifecycle {
       return;
     }
     runtime.guestShutdown = true;
-    void this.transition(dom, DomainState.SHUTDOWN, 0, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.FINISHED);
+    // libvirt's detail for a SHUTDOWN that QEMU marks guest-initiated (an ACPI power-off, a reset under -no-reboot)
+    void this.transition(dom, DomainState.SHUTDOWN, 0, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST);
     quit(runtime.monitor).catch((err: unknown) =>
       this.host.log.warn({ domain: dom.name, err: (err as Error).message }, 'quit after guest shutdown failed'),
     );
@@ -396,7 +404,8 @@ export class DomainLifecycle {
       ? [DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED]
       : runtime.guestShutdown
         ? [DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN]
-        : [DomainShutoffReason.CRASHED, DomainEventStoppedDetail.CRASHED];
+        : // libvirt's EOF without a SHUTDOWN event: shut off as crashed, the event says "failed"
+          [DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED];
     this.host.log.info({ domain: dom.name, pid: runtime.pid, reason }, 'QEMU ended');
     if (dom.runtime === runtime) {
       dom.runtime = undefined;
@@ -407,12 +416,19 @@ export class DomainLifecycle {
       dom.newDef = undefined;
     }
     if (runtime.vncPort !== undefined) this.vncPorts.delete(runtime.vncPort);
+    if (runtime.spicePort !== undefined) this.vncPorts.delete(runtime.spicePort);
     await runtime.settled;
+    await stopDomainTpm(runtime.swtpmPid, runtime.paths.dir);
+    await this.taps.remove(runtime.taps);
     await removeRuntimeDir(runtime.paths.dir).catch((err: unknown) =>
       this.host.log.error({ domain: dom.name, err: (err as Error).message }, 'cannot remove runtime directory'),
     );
     this.host.emit(dom, DomainEventType.STOPPED, detail);
-    if (!dom.persistent && !dom.active) this.host.list.remove(dom);
+    if (!dom.persistent && !dom.active) {
+      this.host.list.remove(dom);
+      // A transient domain's emulated TPM goes with it, as in libvirt.
+      await removeDomainTpmState(this.host.stateDir, dom.uuid);
+    }
     runtime.markStopped();
   }
 
@@ -446,6 +462,9 @@ export class DomainLifecycle {
       reason: dom.reason,
       xml: formatDomainDef(dom.def, {}),
       ...(runtime.vncPort !== undefined ? { vncPort: runtime.vncPort } : {}),
+      ...(runtime.spicePort !== undefined ? { spicePort: runtime.spicePort } : {}),
+      ...(runtime.taps.length > 0 ? { taps: runtime.taps } : {}),
+      ...(runtime.swtpmPid !== undefined ? { swtpmPid: runtime.swtpmPid } : {}),
     };
     await writeDomainStatus(runtime.paths, status);
   }
@@ -481,11 +500,12 @@ export class DomainLifecycle {
 
   /**
    * libvirt's default ACPI reboot for QEMU: press the power button with the fake-reboot
-   * flag set; the guest's power-off (SHUTDOWN) then becomes a reset and `cont`.
+   * flag set; the guest's power-off (SHUTDOWN) then becomes a reset and `cont`. With
+   * <on_reboot>destroy</on_reboot> libvirt overrides the reboot into a plain shutdown.
    */
   async reboot(dom: DomainObj): Promise<void> {
     const runtime = this.requireActive(dom);
-    runtime.fakeReboot = true;
+    runtime.fakeReboot = dom.def.onReboot !== 'destroy';
     try {
       await systemPowerdown(runtime.monitor);
     } catch (err) {
@@ -568,6 +588,7 @@ export class DomainLifecycle {
           log.warn({ dir: found.dir, pid }, 'killing the QEMU of an unfinished start');
           signalPid(pid, 'SIGKILL');
         }
+        await this.taps.remove(await readPendingTaps(found.dir));
         await removeRuntimeDir(found.dir);
         continue;
       }
@@ -602,18 +623,29 @@ export class DomainLifecycle {
         const qemuStatus = await queryStatus(monitor);
         const persistentDef = dom.persistentDef;
         const vncPort = typeof status.vncPort === 'number' ? status.vncPort : undefined;
+        const spicePort = typeof status.spicePort === 'number' ? status.spicePort : undefined;
         const runtime = this.makeRuntime({
           pid: status.pid,
           paths,
           startedAt: status.startedAt,
           monitor,
           vncPort,
+          spicePort,
+          taps: status.taps ?? [],
+          swtpmPid: status.swtpmPid,
         });
+        this.taps.adopt(runtime.taps);
         if (vncPort !== undefined) {
           // The parse reset the autoport port: put back the one QEMU holds, and keep it allocated.
           const g = def.devices.graphics.find((d) => d.type === 'vnc' && d.autoport);
           if (g) g.port = vncPort;
           this.vncPorts.add(vncPort);
+        }
+        const spice = spicePort !== undefined ? autoportGraphics(def, 'spice') : undefined;
+        if (spice && spicePort !== undefined) {
+          spice.port = spicePort;
+          if (spice.tlsPort === -1) delete spice.tlsPort;
+          this.vncPorts.add(spicePort);
         }
         dom.newDef = dom.persistent ? persistentDef : undefined;
         dom.def = { ...def, id: status.id };
@@ -650,8 +682,10 @@ export class DomainLifecycle {
     dom.id = -1;
     dom.state = DomainState.SHUTOFF;
     dom.reason = DomainShutoffReason.CRASHED;
+    await stopDomainTpm(status.swtpmPid, dir);
+    await this.taps.remove(status.taps ?? []);
     await removeRuntimeDir(dir);
-    this.host.emit(dom, DomainEventType.STOPPED, DomainEventStoppedDetail.CRASHED);
+    this.host.emit(dom, DomainEventType.STOPPED, DomainEventStoppedDetail.FAILED);
     if (!dom.persistent) this.host.list.remove(dom);
   }
 

@@ -27,6 +27,12 @@ export interface DomainRuntime {
   fakeReboot: boolean;
   /** The autoport VNC port this QEMU holds, released at its end. */
   vncPort?: number | undefined;
+  /** The autoport SPICE port this QEMU holds, from the same pool. */
+  spicePort?: number | undefined;
+  /** The tap devices created for its interfaces, deleted at its end. */
+  taps: string[];
+  /** The swtpm of an emulated `<tpm>`, ended with QEMU. */
+  swtpmPid?: number | undefined;
   /** A STOP or RESUME we asked for: the operation records it, not the event watcher; 'reboot': a fake reboot's. */
   expecting: 'stop' | 'resume' | 'reboot' | undefined;
   /** The saves and events of state changes under way; the end waits for them, so events stay in order. */

@@ -5,8 +5,10 @@
  *   <runStateDir>/domain-<id>/status.json   pid, id, monitor path, live XML, state; written atomically
  *   <runStateDir>/domain-<id>/monitor.sock  QEMU's QMP socket
  *   <runStateDir>/domain-<id>/qemu.pid      QEMU's own pidfile
+ *   <runStateDir>/domain-<id>/taps.json     tap devices being created by the start (domain-taps.ts)
+ *   <runStateDir>/domain-<id>/swtpm.sock    swtpm's control socket for an emulated TPM (domain-tpm.ts)
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
@@ -32,6 +34,12 @@ export interface DomainStatusFile {
   xml: string;
   /** The autoport VNC port QEMU was given: parsing `xml` resets an autoport port to -1. */
   vncPort?: number;
+  /** The autoport SPICE port, for the same reason. */
+  spicePort?: number;
+  /** The tap devices created for the domain's interfaces, deleted when QEMU ends. */
+  taps?: string[];
+  /** The swtpm of an emulated `<tpm>`, ended with QEMU (domain-tpm.ts). */
+  swtpmPid?: number;
 }
 
 /** The files of one running domain. */
@@ -67,7 +75,29 @@ export async function makeRuntimeDir(paths: RuntimePaths): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
 }
 
+/**
+ * Removes a runtime directory: its files all at once, then the directory. A domain's end
+ * waits for this before its STOPPED event, and `rm -r` would go one entry at a time.
+ */
 export async function removeRuntimeDir(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const unlinked = await Promise.allSettled(entries.map((entry) => unlink(join(dir, entry))));
+  const left = unlinked.some((r) => r.status === 'rejected' && (r.reason as NodeJS.ErrnoException).code !== 'ENOENT');
+  if (!left) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch {
+      // A file that appeared meanwhile: the general way below.
+    }
+  }
+  // A subdirectory, or anything unlink refused.
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -29,8 +29,8 @@ export function loadDef(rel: string): DomainDef {
 
 /**
  * What a driver would decide for fixture `name`: kvm for type kvm, files under
- * /run/tsvirt/test, VNC port 5901, tap `vnetN` for the Nth NIC, and volumes under
- * /var/lib/tsvirt/pools/POOL/VOLUME.
+ * /run/tsvirt/test (swtpm's socket too), VNC port 5901, SPICE port 5902, tap `vnetN` for the Nth NIC, and volumes
+ * under /var/lib/tsvirt/pools/POOL/VOLUME.
  */
 export function fakeRuntime(name: string, def: DomainDef): QemuRuntimeInfo {
   const taps: QemuRuntimeInfo['taps'] = {};
@@ -48,8 +48,14 @@ export function fakeRuntime(name: string, def: DomainDef): QemuRuntimeInfo {
     monitorSocket: `/run/tsvirt/test/${name}.monitor`,
     pidFile: `/run/tsvirt/test/${name}.pid`,
     vncPort: 5901,
+    spicePort: 5902,
     taps,
     volumePaths,
+    // A fixed start time, so that <clock offset='variable'> gives a fixed -rtc base.
+    now: Date.UTC(2026, 0, 2, 3, 4, 5),
+    ...(def.devices.tpms.some((t) => t.backend.type === 'emulator')
+      ? { tpmSocket: `/run/tsvirt/test/${name}.swtpm.sock` }
+      : {}),
   };
 }
 

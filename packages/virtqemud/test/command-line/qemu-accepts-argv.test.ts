@@ -4,7 +4,7 @@
  * KVM) before `quit`. Every QEMU is killed by PID in a finally; kvm only for domains with no OS.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -135,6 +135,9 @@ async function prepare(fixture: string, root: string, servers: Server[]): Promis
       s.service = String(typeof address === 'object' && address ? address.port : 0);
     }
   }
+  for (const [i, ch] of def.devices.channels.entries()) {
+    if (ch.type === 'unix' && ch.source) ch.source.path = join(root, `ch${i}.sock`);
+  }
   if (def.os.kernel !== undefined) {
     if (fixture === 'comma-escaping') {
       def.os.kernel = join(root, 'vmlinuz,initrd=x');
@@ -153,8 +156,15 @@ async function prepare(fixture: string, root: string, servers: Server[]): Promis
     const port = await freePort(5900);
     g.listens = [{ type: 'address', address: '127.0.0.1' }];
     g.listen = '127.0.0.1';
-    if (g.autoport) runtime.vncPort = port;
+    if (g.autoport && g.type === 'spice') runtime.spicePort = port;
+    else if (g.autoport) runtime.vncPort = port;
     else g.port = port;
+  }
+  if (def.os.nvram) {
+    // The driver copies the template before a start; here the test does.
+    def.os.nvram.path = join(root, 'VARS.fd');
+    copyFileSync(def.os.nvram.template ?? '', def.os.nvram.path);
+    paths.nvram = def.os.nvram.path;
   }
   return { def, runtime, paths, cleanup };
 }
@@ -456,6 +466,58 @@ test('chardevs: pty, telnet server, unix server, tcp client, ib700', async () =>
   });
 });
 
+/** The two flash units as QEMU opened them: code read-only, vars writable, each on its libvirt node name. */
+async function checkPflash(q: Started, p: Prepared): Promise<void> {
+  const nodes =
+    await q.qmp.execute<Array<{ 'node-name': string; file: string; ro: boolean }>>('query-named-block-nodes');
+  const node = (name: string): { file: string; ro: boolean } | undefined => {
+    const n = nodes.find((x) => x['node-name'] === name);
+    return n && { file: n.file, ro: n.ro };
+  };
+  assert.equal(node('libvirt-pflash0-format'), { file: p.def.os.loader?.path ?? '', ro: true });
+  assert.equal(node('libvirt-pflash1-format'), { file: p.paths.nvram ?? '', ro: false });
+  const pflash0 = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'pflash0' });
+  assert.is(pflash0, 'libvirt-pflash0-format');
+}
+
+test('uefi-pflash: OVMF code and vars on pflash0/1, then the test guest boots under OVMF (TCG)', async () => {
+  await withQemu('uefi-pflash', async (q, p) => {
+    await common(q, p);
+    await checkPflash(q, p);
+    await q.qmp.execute('cont');
+    const serial0 = p.def.devices.serials[0]?.source?.path ?? '';
+    await waitFor(
+      () => existsSync(serial0) && readFileSync(serial0, 'utf8').includes('TSVIRT-GUEST-BOOTED'),
+      180_000,
+      'the guest marker on serial0 after OVMF',
+    );
+    assert.match(readFileSync(serial0, 'latin1'), 'EFI stub: ', 'the kernel was started by OVMF');
+  });
+});
+
+// TCG: this host's nested KVM has no SMM ('System Management Mode not supported by this hypervisor').
+test('secure-boot-q35: SMM on, secure flash, secure-boot OVMF (TCG)', async () => {
+  await withQemu('secure-boot-q35', async (q, p) => {
+    await common(q, p);
+    await checkPflash(q, p);
+    const smm = await q.qmp.execute<string>('qom-get', { path: '/machine', property: 'smm' });
+    assert.is(smm, 'on');
+  });
+});
+
+test('spice-autoport: SPICE on loopback at the chosen port, no ticketing, qxl-vga', async () => {
+  requireHost(true);
+  await withQemu('spice-autoport', async (q, p) => {
+    await common(q, p);
+    const spice = await q.qmp.execute<{ enabled: boolean; host: string; port: number; auth: string }>('query-spice');
+    assert.is(spice.enabled, true);
+    assert.is(spice.host, '127.0.0.1');
+    assert.is(spice.port, p.runtime.spicePort);
+    assert.is(spice.auth, 'none');
+    await checkPci(q, [[2, 0, 'video0']]);
+  });
+});
+
 test('comma-escaping: QEMU sees exactly the name and paths with their commas', async () => {
   requireHost(true);
   await withQemu('comma-escaping', async (q, p) => {
@@ -487,6 +549,182 @@ test('comma-escaping: QEMU sees exactly the name and paths with their commas', a
       [],
     );
     assert.is(chardevs.length, 3);
+  });
+});
+
+// ---- PCI topology: root ports and bridges --------------------------------------------
+
+/**
+ * Where QEMU put each device: `BUS/slot.fn` → qdev id. Before the firmware runs, bridges have
+ * no bus numbers and query-pci cannot see behind them, so each device is asked over QOM for
+ * its parent bus (named after the bridge's id) and its devfn; ids '' are the machine's own
+ * devices on the root bus, checked with query-pci.
+ */
+async function checkTopology(q: Started, expected: Record<string, string>): Promise<void> {
+  const root = await pciIds(q.qmp);
+  for (const [where, id] of Object.entries(expected)) {
+    const m = /^(.+)\/(\d+)\.(\d)$/.exec(where);
+    assert.ok(m, where);
+    const [, bus = '', slot = '0', fn = '0'] = m;
+    if (id === '') {
+      assert.is(root.get(`${slot}.${fn}`), '', `a built-in device at ${where}`);
+      continue;
+    }
+    const path = `/machine/peripheral/${id}`;
+    const parent = await q.qmp.execute<string>('qom-get', { path, property: 'parent_bus' });
+    assert.ok(parent.endsWith(`/${bus}`), `${id} is on bus ${parent}, expected ${bus}`);
+    const devfn = await q.qmp.execute<number>('qom-get', { path, property: 'addr' });
+    assert.is(devfn, Number(slot) * 8 + Number(fn), `${id} devfn`);
+  }
+}
+
+test('q35-auto: root ports at 00:02.x, every endpoint behind its own port, VGA at 00:01.0', async () => {
+  requireHost(true);
+  await withQemu('q35-auto', async (q, p) => {
+    await common(q, p);
+    await checkTopology(q, {
+      'pcie.0/1.0': 'video0',
+      'pcie.0/2.0': 'pci.1',
+      'pcie.0/2.1': 'pci.2',
+      'pcie.0/2.2': 'pci.3',
+      'pcie.0/2.3': 'pci.4',
+      'pcie.0/2.4': 'pci.5',
+      'pcie.0/2.5': 'pci.6',
+      'pci.1/0.0': 'net0',
+      'pci.2/0.0': 'usb',
+      'pci.3/0.0': 'virtio-disk0',
+      'pci.4/0.0': 'balloon0',
+      'pci.5/0.0': 'rng0',
+      // The built-in AHCI and LPC of the ICH9.
+      'pcie.0/31.2': '',
+      'pcie.0/31.0': '',
+    });
+    // pci.6 is the spare port libvirt leaves empty for hotplug: nothing has it as parent bus.
+    for (const id of ['net0', 'usb', 'virtio-disk0', 'balloon0', 'rng0']) {
+      const parent = await q.qmp.execute<string>('qom-get', {
+        path: `/machine/peripheral/${id}`,
+        property: 'parent_bus',
+      });
+      assert.not.ok(parent.endsWith('/pci.6'), id);
+    }
+    const chassis = await q.qmp.execute<number>('qom-get', { path: '/machine/peripheral/pci.3', property: 'chassis' });
+    assert.is(chassis, 3);
+    const port = await q.qmp.execute<number>('qom-get', { path: '/machine/peripheral/pci.3', property: 'port' });
+    assert.is(port, 0x12);
+    const multi = await q.qmp.execute<boolean>('qom-get', {
+      path: '/machine/peripheral/pci.1',
+      property: 'multifunction',
+    });
+    assert.is(multi, true, 'function 0 of the root ports slot is multifunction');
+  });
+});
+
+test('q35-bridges: user root ports, dmi-to-pci and pci bridges, pcie-to-pci bridge, devices on them', async () => {
+  requireHost(true);
+  await withQemu('q35-bridges', async (q, p) => {
+    await common(q, p);
+    await checkTopology(q, {
+      'pcie.0/4.0': 'pci.1',
+      'pcie.0/30.0': 'pci.2',
+      'pcie.0/1.0': 'pci.4',
+      'pci.1/0.0': 'virtio-disk0',
+      'pci.2/1.0': 'pci.3',
+      'pci.3/5.0': 'net0',
+      'pci.3/1.0': 'watchdog0',
+      'pci.4/0.0': 'pci.5',
+      'pci.5/1.0': 'net1',
+    });
+    const port = await q.qmp.execute<number>('qom-get', { path: '/machine/peripheral/pci.1', property: 'port' });
+    assert.is(port, 0x20);
+  });
+});
+
+test('pc-pci-bridge: a pci-bridge at 00:03.0 with a disk in its slot 2', async () => {
+  requireHost(true);
+  await withQemu('pc-pci-bridge', async (q, p) => {
+    await common(q, p);
+    await checkTopology(q, {
+      'pci.0/3.0': 'pci.1',
+      'pci.0/4.0': 'net0',
+      'pci.0/5.0': 'virtio-disk0',
+      'pci.0/6.0': 'balloon0',
+      'pci.1/2.0': 'virtio-disk1',
+    });
+    const nr = await q.qmp.execute<number>('qom-get', { path: '/machine/peripheral/pci.1', property: 'chassis_nr' });
+    assert.is(nr, 1);
+  });
+});
+
+/** `info qtree` of the human monitor: the one place QEMU 7.2 lists every device's properties. */
+async function qtree(qmp: QmpConnection): Promise<string> {
+  return qmp.execute<string>('human-monitor-command', { 'command-line': 'info qtree' });
+}
+
+test('hyperv-clock: Hyper-V enlightenments and kvm=off on -cpu, machine switches, RTC slew, S3/S4 off (TCG)', async () => {
+  await withQemu('hyperv-clock', async (q, p) => {
+    await common(q, p);
+    const cpus = await q.qmp.execute<Array<{ 'qom-path': string }>>('query-cpus-fast');
+    const cpu = cpus[0]?.['qom-path'] ?? '';
+    const prop = (property: string): Promise<unknown> => q.qmp.execute('qom-get', { path: cpu, property });
+    for (const hv of ['hv-relaxed', 'hv-vapic', 'hv-time', 'hv-runtime', 'hv-reset', 'hv-frequencies']) {
+      assert.is(await prop(hv), true, hv);
+    }
+    assert.is(await prop('hv-spinlocks'), 8191);
+    assert.is(await prop('hv-vendor-id'), 'KVM Hv');
+    assert.is(await prop('kvm'), false, 'kvm=off hides the KVM signature');
+    assert.is(await prop('pmu'), false);
+    const machine = (property: string): Promise<unknown> => q.qmp.execute('qom-get', { path: '/machine', property });
+    assert.is(await machine('hpet'), false);
+    assert.is(await machine('smm'), 'on');
+    assert.is(await machine('vmport'), 'off');
+    const tree = await qtree(q.qmp);
+    assert.match(tree, /dev: PIIX4_PM[\s\S]*?disable_s3 = 1[\s\S]*?disable_s4 = 1/);
+    assert.match(tree, /dev: mc146818rtc[\s\S]*?lost_tick_policy = "slew"/);
+    assert.not.match(tree, /dev: hpet/);
+  });
+});
+
+test('sysinfo-smbios: QEMU takes the SMBIOS tables; variable clock starts an hour back in guest time; S3 on', async () => {
+  requireHost(true);
+  await withQemu('sysinfo-smbios', async (q, p) => {
+    await common(q, p);
+    const tm = await q.qmp.execute<Record<string, number>>('qom-get', { path: '/machine', property: 'rtc-time' });
+    const rtc = Date.UTC(tm.tm_year! + 1900, tm.tm_mon!, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const expected = Date.now() - 3600_000;
+    assert.ok(Math.abs(rtc - expected) < 120_000, `RTC ${new Date(rtc).toISOString()} is about now - 1 h`);
+    const cpus = await q.qmp.execute<Array<{ 'qom-path': string }>>('query-cpus-fast');
+    const kvmclock = await q.qmp.execute('qom-get', { path: cpus[0]?.['qom-path'] ?? '', property: 'kvmclock' });
+    assert.is(kvmclock, false);
+    assert.match(await qtree(q.qmp), /dev: PIIX4_PM[\s\S]*?disable_s3 = 0/);
+  });
+});
+
+test('channels-sound: virtio-serial ports on a unix socket and a pty; HDA, AC97, ES1370, SB16 on audiodev none', async () => {
+  requireHost(true);
+  await withQemu('channels-sound', async (q, p) => {
+    await common(q, p);
+    const socket = p.def.devices.channels[0]?.source?.path ?? '';
+    assert.ok(existsSync(socket), `QEMU listens at ${socket}`);
+    const chardevs = await queryChardev(q.qmp);
+    assert.is(chardevs.find((c) => c.label === 'charchannel0')?.filename, `disconnected:unix:${socket},server=on`);
+    assert.ok(chardevs.find((c) => c.label === 'charchannel1')?.filename.startsWith('pty:'));
+    await checkPci(q, [
+      [3, 0, 'sound0'],
+      [4, 0, 'sound1'],
+      [5, 0, 'sound2'],
+      [6, 0, 'sound3'],
+      [7, 0, 'virtio-serial0'],
+    ]);
+    const get = (path: string, property: string): Promise<unknown> => q.qmp.execute('qom-get', { path, property });
+    assert.is(await get('/machine/peripheral/channel0', 'name'), 'org.qemu.guest_agent.0');
+    assert.is(await get('/machine/peripheral/channel0', 'nr'), 1);
+    assert.is(await get('/machine/peripheral/channel1', 'nr'), 2);
+    assert.is(await get('/machine/peripheral/sound0-codec0', 'audiodev'), 'audio1');
+    assert.is(await get('/machine/peripheral/sound4', 'audiodev'), 'audio1');
+    const tree = await qtree(q.qmp);
+    for (const dev of ['hda-micro', 'hda-output', 'hda-duplex', 'AC97', 'ES1370', 'sb16']) {
+      assert.ok(tree.includes(`dev: ${dev}`), `${dev} in the device tree`);
+    }
   });
 });
 

@@ -167,12 +167,18 @@ const DOMAIN_OPTION: OptionDecl = {
   help: 'domain name, id or uuid',
 };
 
-/** virsh's virshCommandOptDomain: the DOMAIN argument, or `failed to get domain 'x'`. */
-async function domainArg(conn: Connection, text: string): Promise<DomainRef> {
+/**
+ * virsh's virshCommandOptDomain: the DOMAIN argument, or `failed to get domain 'x'`. virsh 9
+ * prints that line alone when the domain does not exist; any other failure (a lost
+ * connection, a denied call) follows it with its own line.
+ */
+export async function domainArg(conn: Connection, text: string): Promise<DomainRef> {
   try {
     return await lookupDomain(conn, text);
   } catch (err) {
-    throw failure(`failed to get domain '${text}'`, err);
+    const first = `failed to get domain '${text}'`;
+    if (err instanceof VirError && err.code === ErrorCode.NO_DOMAIN) throw new CommandError(first);
+    throw failure(first, err);
   }
 }
 
@@ -218,11 +224,15 @@ const undefine: CommandDecl = {
   group: 'domain',
   summary: 'undefine a domain',
   description: 'Undefine an inactive domain, or convert persistent to transient.',
-  options: [DOMAIN_OPTION],
+  options: [
+    DOMAIN_OPTION,
+    { name: 'nvram', type: 'bool', help: 'remove nvram file' },
+    { name: 'keep-nvram', type: 'bool', help: 'keep nvram file' },
+  ],
   async run(ctx) {
     const { conn, dom } = await resolve(ctx);
     try {
-      await undefineDomain(conn, dom.uuid);
+      await undefineDomain(conn, dom.uuid, { nvram: ctx.args.bool('nvram'), keepNvram: ctx.args.bool('keep-nvram') });
     } catch (err) {
       throw failure(`Failed to undefine domain '${dom.name}'`, err);
     }

@@ -1,9 +1,19 @@
 /** Every command group's file, registered in one registry; a new group file adds one line here. */
 import { CommandRegistry } from '../command.js';
+import { consoleCommand } from './console.js';
 import { domainCommands } from './domain.js';
+import { domstatsCommands } from './domstats.js';
+import { editCommands } from './edit.js';
 import { hostCommands } from './host.js';
 import { virshCommands } from './virsh.js';
 
 export function defaultRegistry(): CommandRegistry {
-  return new CommandRegistry().register(...domainCommands, ...hostCommands, ...virshCommands);
+  return new CommandRegistry().register(
+    ...domainCommands,
+    ...domstatsCommands,
+    ...editCommands,
+    consoleCommand,
+    ...hostCommands,
+    ...virshCommands,
+  );
 }

@@ -3,9 +3,10 @@ import type { DiskDef } from '../domain-def.js';
 import type { XmlElement } from '../xml-parse.js';
 import { attr, childElement, childText, onlyValues, optUint, refuse, type XmlWriter } from '../xml-util.js';
 import { formatCommon, parseCommon } from './address.js';
+import { formatNetworkSource, parseNetworkSource, refuseDiskAuth } from './disk-network-source.js';
 
 export function parseDisk(el: XmlElement): DiskDef {
-  const type = onlyValues(attr(el, 'type') ?? '', ['file', 'block', 'volume'] as const, '<disk type>');
+  const type = onlyValues(attr(el, 'type') ?? '', ['file', 'block', 'volume', 'network'] as const, '<disk type>');
   const device = onlyValues(attr(el, 'device') ?? 'disk', ['disk', 'cdrom', 'floppy'] as const, '<disk device>');
   const targetEl = childElement(el, 'target');
   const disk: DiskDef = {
@@ -28,17 +29,20 @@ export function parseDisk(el: XmlElement): DiskDef {
   }
 
   const src = childElement(el, 'source');
-  if (src) {
+  refuseDiskAuth(el, src);
+  if (type === 'network') {
+    parseNetworkSource(src, disk);
+  } else if (src) {
     // The schema admits network and dir sources so that they can be refused by name here.
     const protocol = attr(src, 'protocol');
-    if (protocol !== undefined) refuse('<disk> <source protocol>', protocol);
+    if (protocol !== undefined) refuse(`<disk type='${type}'> <source protocol>`, protocol);
     const dir = attr(src, 'dir');
     if (dir !== undefined) refuse('<disk> <source dir>', dir);
     const file = attr(src, 'file');
     const dev = attr(src, 'dev');
     const pool = attr(src, 'pool');
     const volume = attr(src, 'volume');
-    const wanted = { file: 'file', block: 'dev', volume: 'pool' }[type];
+    const wanted = { file: 'file', block: 'dev', volume: 'pool' }[type as 'file' | 'block' | 'volume'];
     const given = file !== undefined ? 'file' : dev !== undefined ? 'dev' : pool !== undefined ? 'pool' : undefined;
     if (given !== undefined && given !== wanted) {
       refuse(`<disk type='${type}'> <source> attribute`, given);
@@ -71,7 +75,8 @@ export function formatDisk(w: XmlWriter, d: DiskDef): void {
     ]);
   }
   const s = d.source;
-  if (s) {
+  if (s?.protocol !== undefined) formatNetworkSource(w, s);
+  else if (s) {
     w.empty('source', [
       ['file', s.file],
       ['dev', s.dev],

@@ -53,6 +53,9 @@ export function parseGraphics(el: XmlElement): GraphicsDef {
     g.tlsPort = Number(tlsPort);
   }
   g.autoport = optYesNo(el, 'autoport') ?? false;
+  // TLS channels need x509 certificates the driver has no configuration for.
+  const defaultMode = attr(el, 'defaultMode');
+  if (defaultMode !== undefined && defaultMode !== 'any') refuse("<graphics type='spice' defaultMode>", defaultMode);
   for (const key of ['listen', 'passwd', 'keymap'] as const) {
     const v = attr(el, key);
     if (v !== undefined) g[key] = v;

@@ -2,7 +2,6 @@
 import type { DomainDef } from '../../conf/domain-def.js';
 import {
   bootArgs,
-  clockArgs,
   cpuArgs,
   firmwareArgs,
   lifecycleArgs,
@@ -13,12 +12,21 @@ import {
   uuidArgs,
 } from './machine.js';
 import { monitorArgs, serialArgs } from './chardevs.js';
+import { pflashBlockdevArgs } from './firmware.js';
 import { controllerArgs } from './controllers.js';
 import { diskArgs } from './disks.js';
 import { netArgs } from './network.js';
 import { graphicsArgs, videoArgs } from './graphics.js';
 import { inputArgs, memballoonArgs, rngArgs, watchdogArgs } from './devices.js';
 import type { QemuRuntimeInfo } from './runtime-info.js';
+import { tpmArgs } from './tpm.js';
+import { hostdevArgs } from './hostdev.js';
+import { withCpuFeatures } from './cpu-features.js';
+import { pitArgs, rtcArgs } from './clock.js';
+import { smbiosArgs } from './sysinfo.js';
+import { pmArgs } from './power-management.js';
+import { channelArgs } from './channels.js';
+import { audioArgs, soundArgs } from './sound.js';
 
 export interface QemuCommandLine {
   binary: string;
@@ -39,29 +47,38 @@ export function buildQemuCommandLine(def: DomainDef, runtime: QemuRuntimeInfo): 
   const args = [
     ...nameArgs(def),
     '-S',
+    ...pflashBlockdevArgs(def),
     ...machineArgs(def, runtime),
-    ...cpuArgs(def, runtime),
+    ...withCpuFeatures(def, cpuArgs(def, runtime)),
     ...memoryArgs(def),
     ...smpArgs(def),
     ...uuidArgs(def),
+    ...smbiosArgs(def),
     // No host config files and no default devices: the guest gets exactly what the XML lists.
     '-no-user-config',
     '-nodefaults',
     ...monitorArgs(runtime),
     '-pidfile',
     runtime.pidFile,
-    ...clockArgs(def),
+    ...rtcArgs(def, runtime.now ?? Date.now()),
+    ...pitArgs(def),
     ...lifecycleArgs(def),
+    ...pmArgs(def),
     ...bootArgs(def),
     ...firmwareArgs(def),
     ...controllerArgs(def),
     ...diskArgs(def, runtime),
     ...netArgs(def, runtime),
     ...serialArgs(def),
+    ...channelArgs(def),
+    ...tpmArgs(def, runtime),
     ...inputArgs(def),
+    ...audioArgs(def),
     ...graphicsArgs(def, runtime),
     ...videoArgs(def),
+    ...soundArgs(def),
     ...watchdogArgs(def),
+    ...hostdevArgs(def),
     ...memballoonArgs(def),
     ...rngArgs(def),
     // A compromised QEMU may not spawn processes, gain privileges or use obsolete system calls.

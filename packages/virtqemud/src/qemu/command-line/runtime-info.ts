@@ -23,10 +23,16 @@ export interface QemuRuntimeInfo {
   pidFile: string;
   /** The TCP port for an autoport VNC display (5900 and up), picked by the driver. */
   vncPort?: number;
+  /** The TCP port for an autoport SPICE display, from the same pool as VNC's. */
+  spicePort?: number;
   /** Tap device per `<interface type='network'|'bridge'|'ethernet'>`, keyed by its (lower-case) MAC. */
   taps: Record<string, TapInfo>;
   /** Resolved source per `<disk type='volume'>`, keyed by target dev; a bare string is a file. */
   volumePaths: Record<string, string | VolumePath>;
+  /** Epoch ms the guest clock starts from for `<clock offset='variable'>`; default now (fixed in tests). */
+  now?: number;
+  /** swtpm's control socket for an emulated `<tpm>`, started by the driver (driver/domain-tpm.ts). */
+  tpmSocket?: string;
 }
 
 /** The model holds something this builder cannot turn into QEMU arguments. */
