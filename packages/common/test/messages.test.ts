@@ -3,7 +3,7 @@ import { Packr } from 'msgpackr';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TransportError } from '../src/errors/transport-error.js';
-import { MessageType, decodeMessage, encodeMessage, type Message } from '../src/wire/messages.js';
+import { MessageType, decodeMessage, encodeMessage, freezeResult, type Message } from '../src/wire/messages.js';
 
 const error = { code: 42, domain: 10, level: 2, message: "no domain with matching name 'web1'" };
 const samples: Message[] = [
@@ -63,6 +63,29 @@ test('undefined travels as nil, and 64-bit integers arrive as numbers', () => {
   const body = Buffer.concat([Buffer.from([0x93, 0x01, 0x01, 0xcf]), Buffer.alloc(8)]);
   body.writeBigUInt64BE(10n * 2n ** 30n, 4);
   assert.equal(decodeMessage(body), { type: MessageType.REPLY, serial: 1, result: 10 * 2 ** 30 });
+});
+
+test('a frozen result is encoded to the very bytes of a plain one, for every serial width, again and again', () => {
+  const plain = () => ({
+    domains: [
+      { name: 'web1', uuid: 'u', id: -1 },
+      { name: 'é', uuid: 'v', id: 2 ** 40 },
+    ],
+    n: null,
+  });
+  const frozen = freezeResult(plain());
+  assert.ok(Object.isFrozen(frozen.domains[0]), 'frozen all the way down');
+  for (const serial of [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32 + 5, 2 ** 53 - 1]) {
+    for (let round = 0; round < 2; round++) {
+      const bytes = encodeMessage({ type: MessageType.REPLY, serial, result: frozen });
+      assert.equal(
+        [...bytes],
+        [...encodeMessage({ type: MessageType.REPLY, serial, result: plain() })],
+        `serial ${serial}`,
+      );
+      assert.equal(decodeMessage(bytes), { type: MessageType.REPLY, serial, result: plain() });
+    }
+  }
 });
 
 test.run();

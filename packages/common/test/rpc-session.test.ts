@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode } from '../src/errors/error-codes.js';
+import { freezeResult } from '../src/wire/messages.js';
 import { TransportError } from '../src/errors/transport-error.js';
 import { PROTOCOL_VERSION, connectOpen } from '../src/protocol/connect.js';
 import { defineEvent, defineProcedure } from '../src/protocol/procedure.js';
@@ -52,6 +53,17 @@ const badResultProc = defineProcedure({
   access: 'test:read',
   summary: 'Returns something that breaks its own schema.',
   args: Type.Object({}),
+  result: Type.Object({ count: Type.Integer() }),
+});
+const frozenProc = defineProcedure({
+  name: 'test.frozen',
+  number: 9005,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'test:read',
+  summary: 'Hands out one of two kept, frozen answers: a good one, or one that breaks its schema.',
+  args: Type.Object({ bad: Type.Boolean() }),
   result: Type.Object({ count: Type.Integer() }),
 });
 const echoStreamProc = defineProcedure({
@@ -102,6 +114,7 @@ function makeServer(keepaliveMs = 0): {
   });
   table.register(mutateProc, () => ({ done: true }));
   table.register(badResultProc, () => ({ count: 'many' }) as unknown as { count: number });
+  table.register(frozenProc, ({ bad }) => (bad ? frozenBad : frozenGood));
   table.register(echoStreamProc, (_args, { stream }) => {
     stream!.pipe(stream!);
     return {};
@@ -238,6 +251,21 @@ test('a handler result that breaks its schema becomes an internal error, not bad
   const err = await rejectionOf(session.call(badResultProc, {}));
   assert.is(err.code, ErrorCode.INTERNAL_ERROR);
   assert.match(err.message, /test\.badResult produced a result that breaks its schema: \/count must be integer/);
+  session.close();
+});
+
+const frozenGood = freezeResult({ count: 7 });
+const frozenBad = freezeResult({ count: 'many' }) as unknown as { count: number };
+
+test('a kept, frozen answer is served again and again; one that breaks its schema is refused every time', async () => {
+  const { connect } = makeServer();
+  const session = connect();
+  await handshake(session);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await session.call(frozenProc, { bad: false }), { count: 7 });
+    const err = await rejectionOf(session.call(frozenProc, { bad: true }));
+    assert.is(err.code, ErrorCode.INTERNAL_ERROR);
+  }
   session.close();
 });
 

@@ -9,9 +9,20 @@ import { ErrorCode, ErrorDomain } from '../errors/error-codes.js';
 import { VirError } from '../errors/vir-error.js';
 import { connectOpen } from '../protocol/connect.js';
 import { describeValidationError, validatorFor } from '../protocol/validation.js';
-import type { CallMessage } from '../wire/messages.js';
+import { isFrozenResult, type CallMessage } from '../wire/messages.js';
 import type { ProcedureTable, RegisteredProcedure } from './procedure-table.js';
 import type { ServerClient } from './server-client.js';
+
+/**
+ * Results that a handler deep-froze (see `freezeResult`) and that passed their schema once:
+ * a handler that hands back the same unchanged answer (a list nothing changed since) is
+ * not checked again. Weak, so a dropped answer is forgotten.
+ */
+const settledResults = new WeakSet<object>();
+
+function isSettledResult(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && settledResults.has(result);
+}
 
 export class Dispatcher {
   constructor(
@@ -90,6 +101,7 @@ export class Dispatcher {
         stream,
         log: this.log,
       });
+      if (isSettledResult(result)) return result;
       const validateResult = validatorFor(decl.result);
       if (!validateResult(result)) {
         throw new VirError(
@@ -98,6 +110,7 @@ export class Dispatcher {
           `internal error: ${decl.name} produced a result that breaks its schema: ${describeValidationError(validateResult)}`,
         );
       }
+      if (isFrozenResult(result)) settledResults.add(result);
       return result;
     } catch (err) {
       stream?.destroy();

@@ -59,6 +59,7 @@ export function encodeMessage(message: Message): Buffer {
     case MessageType.CALL:
       return packr.pack([message.type, message.serial, message.procedure, message.args]);
     case MessageType.REPLY:
+      if (isFrozenResult(message.result)) return encodeFrozenReply(message.serial, message.result);
       return packr.pack([message.type, message.serial, message.result]);
     case MessageType.ERROR:
       return packr.pack([message.type, message.serial, message.error]);
@@ -75,6 +76,51 @@ export function encodeMessage(message: Message): Buffer {
       return packr.pack([message.type]);
   }
 }
+
+/**
+ * Deep-freezes a result (objects and arrays all the way down) and marks it as one a
+ * handler may hand out again unchanged: its schema check and its msgpack encoding are
+ * then done once and reused (see `encodeFrozenReply` and the dispatcher). For large
+ * answers that are asked for often and change rarely, such as a list of 1000 domains.
+ */
+export function freezeResult<T extends object>(result: T): T {
+  deepFreeze(result);
+  frozenResults.add(result);
+  return result;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  for (const child of Object.values(value)) deepFreeze(child);
+  Object.freeze(value);
+}
+
+const frozenResults = new WeakSet<object>();
+/** The msgpack bytes of each frozen result, made on its first reply. */
+const encodedResults = new WeakMap<object, Buffer>();
+
+export function isFrozenResult(result: unknown): result is object {
+  return typeof result === 'object' && result !== null && frozenResults.has(result);
+}
+
+/**
+ * The same bytes as packing `[REPLY, serial, result]`: a msgpack array is its header
+ * followed by its elements' encodings, and the encoder shares no state across elements
+ * (no records, no bundled strings), so the result's encoding can be kept and spliced in.
+ */
+function encodeFrozenReply(serial: number, result: object): Buffer {
+  let body = encodedResults.get(result);
+  if (!body) {
+    body = Buffer.from(packr.pack(result));
+    encodedResults.set(result, body);
+  }
+  // pack() returns a view of the encoder's reused buffer: copied before the next pack.
+  const serialBytes = Buffer.from(packr.pack(serial));
+  return Buffer.concat([REPLY_HEADER, serialBytes, body]);
+}
+
+/** msgpack fixarray of three elements, then the REPLY type (a positive fixint). */
+const REPLY_HEADER = Buffer.from([0x93, MessageType.REPLY]);
 
 function protocolError(detail: string): TransportError {
   return new TransportError('protocol', `malformed message: ${detail}`);

@@ -57,6 +57,7 @@ import type { DomainObj } from './domain-obj.js';
 import { probeKvm, type BuildCommandLine, type KvmProbe } from './domain-process.js';
 import { assertSafeFileName, type DomainStore } from './domain-store.js';
 import { DEFAULT_JOB_WAIT_MS, Mutex, withDomainJob } from './job-lock.js';
+import { DomainListAnswers } from './domain-list-answers.js';
 import { HOST_PROC, readProcessCpuTimes } from './stats-proc.js';
 import { removeDomainTpmState } from './domain-tpm.js';
 
@@ -95,6 +96,7 @@ export class DomainDriver {
   private readonly jobWaitMs: number;
   private readonly lifecycle: DomainLifecycle;
   private readonly consoles: DomainConsoles;
+  private readonly listAnswers = new DomainListAnswers();
 
   constructor(private readonly options: DomainDriverOptions) {
     this.jobWaitMs = options.jobWaitMs ?? DEFAULT_JOB_WAIT_MS;
@@ -157,11 +159,7 @@ export class DomainDriver {
     table.register(domainLookupByName, (args) => this.list.getByName(args.name).ref());
     table.register(domainLookupByUUID, (args) => this.list.getByUuid(args.uuid).ref());
     table.register(domainLookupByID, (args) => this.list.getById(args.id).ref());
-    table.register(domainListAll, (args) => ({
-      domains: this.list
-        .list(args.flags)
-        .map((d) => (args.withTitle ? { ...d.ref(), title: d.def.title ?? '' } : d.ref())),
-    }));
+    table.register(domainListAll, (args) => this.listAnswers.answer(this.list.list(args.flags), args));
     table.register(domainGetXMLDesc, (args) => {
       const dom = this.list.getByUuid(args.uuid);
       const inactive = args.inactive ?? false;
@@ -382,8 +380,10 @@ export class DomainDriver {
             dom.newDef = undefined;
           } else {
             this.list.remove(dom);
-            // libvirt's default (no --keep-tpm): the emulated TPM's state goes with the domain.
-            await removeDomainTpmState(this.options.stateDir, dom.uuid);
+            // libvirt's default (no --keep-tpm): the emulated TPM's state goes with a domain that has one.
+            if (dom.persistentDef.devices.tpms.some((tpm) => tpm.backend.type === 'emulator')) {
+              await removeDomainTpmState(this.options.stateDir, dom.uuid);
+            }
           }
           this.emitLifecycle(dom, DomainEventType.UNDEFINED, DomainEventUndefinedDetail.REMOVED);
         },
