@@ -5,4 +5,7 @@ export * from './connect.js';
 export * from './admin.js';
 export * from './capabilities.js';
 export * from './domain.js';
+export * from './storage-pool.js';
+export * from './storage-vol.js';
+export * from './storage-sparse-stream.js';
 export * from './registry.js';
