@@ -22,6 +22,8 @@ export * from './server/event-bus.js';
 export * from './server/connect-handlers.js';
 export * from './logging/log-manager.js';
 export * from './daemon/driver.js';
+export * from './objects/job-lock.js';
+export * from './objects/atomic-file.js';
 export * from './daemon/daemon.js';
 export * from './daemon/main.js';
 export * from './daemon/paths.js';

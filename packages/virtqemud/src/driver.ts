@@ -1,10 +1,10 @@
 /** The QEMU driver as plugged into the daemon skeleton: the QEMU version probe, capabilities and the domains. */
 import { join } from 'node:path';
-import type { Driver } from '@tsvirt/common';
+import type { AtomicWriteHooks, Driver } from '@tsvirt/common';
 import { domainLifecycle } from '@tsvirt/common/protocol';
 import { registerCapabilityProcedures } from './capabilities-handlers.js';
 import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
-import { DomainStore, type AtomicWriteHooks } from './driver/domain-store.js';
+import { DomainStore } from './driver/domain-store.js';
 import { loadFirmwareDescriptors } from './driver/firmware-files.js';
 import { buildQemuCommandLine } from './qemu/command-line/index.js';
 import { probeQemuVersion } from './qemu-version.js';

@@ -2,7 +2,7 @@
 import { TSVIRT_VERSION, encodeVersion, type Driver } from '@tsvirt/common';
 import { storagePoolLifecycle, storagePoolRefreshEvent } from '@tsvirt/common/protocol';
 import { createBackends, type BackendTable } from './backends/registry.js';
-import type { AtomicWriteHooks } from './driver/atomic-file.js';
+import type { AtomicWriteHooks } from '@tsvirt/common';
 import { PoolDriver } from './driver/pool-driver.js';
 import { PoolStore } from './driver/pool-store.js';
 import { registerPoolProcedures, registerVolumeProcedures } from './driver/register.js';

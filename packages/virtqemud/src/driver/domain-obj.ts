@@ -4,11 +4,11 @@
  * job lock. The definition itself stays a pure DomainDef from conf/.
  */
 import { DomainShutoffReason, DomainState, type DomainRef } from '@tsvirt/common/protocol';
+import { ErrorDomain, JobLock } from '@tsvirt/common';
 import type { DomainDef } from '../conf/domain-xml.js';
 import type { QmpConnection } from '../qemu/monitor/index.js';
 import type { SpawnedQemu } from './domain-process.js';
 import type { RuntimePaths } from './domain-status.js';
-import { JobLock } from './job-lock.js';
 
 /** What exists only while a QEMU runs for the domain. */
 export interface DomainRuntime {
@@ -61,7 +61,7 @@ export class DomainObj {
   runtime: DomainRuntime | undefined;
   /** Set once the domain left the list: a job that waited on it must not act. */
   removed = false;
-  readonly job = new JobLock();
+  readonly job = new JobLock(ErrorDomain.QEMU);
 
   constructor(def: DomainDef, options: { persistent: boolean; autostart?: boolean }) {
     this.def = def;

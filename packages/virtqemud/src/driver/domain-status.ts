@@ -11,8 +11,7 @@
 import { mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
-import { atomicWriteFile } from './domain-store.js';
+import { ErrorCode, ErrorDomain, VirError, atomicWriteFile } from '@tsvirt/common';
 
 /** sun_path holds 107 bytes and a NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

@@ -12,23 +12,24 @@
  * back the config as it was before the call, never a broken one. Loading skips (and logs)
  * anything it cannot read; one bad file never stops the daemon.
  */
-import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, unlinkSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
+import {
+  BackgroundDirSync,
+  ErrorCode,
+  ErrorDomain,
+  TEMP_PREFIX,
+  VirError,
+  atomicWriteFile,
+  syncDir,
+  unlinkIfPresent,
+  type AtomicWriteHooks,
+} from '@tsvirt/common';
 import { domainDefFromXml, formatDomainDef, type DomainDef } from '../conf/domain-xml.js';
 
 /** Bytes a name may take: NAME_MAX (255) less room for `.xml` and a temp suffix. */
 export const MAX_NAME_BYTES = 200;
-
-/** Test hooks to simulate a crash at a given point of an atomic write. */
-export interface AtomicWriteHooks {
-  /** Called after the temp file is written and fsynced, before the rename. */
-  beforeRename?: (tempPath: string) => void | Promise<void>;
-}
 
 /** Refuses a name that could leave the directory or break the layout, whatever the conf layer said. */
 export function assertSafeFileName(name: string): void {
@@ -45,101 +46,6 @@ export function assertSafeFileName(name: string): void {
       ErrorDomain.QEMU,
       `domain name '${name.replace(/[\x00-\x1f\x7f]/g, '?')}' cannot be used as a file name`,
     );
-  }
-}
-
-/**
- * Writes `content` to `path` so that `path` holds either the old or the new content, never a
- * mix. The directory is fsynced before returning, unless `syncDirLater` is given: it is then
- * called to have the rename made durable in the background.
- */
-export async function atomicWriteFile(
-  path: string,
-  dir: string,
-  content: string,
-  hooks: AtomicWriteHooks = {},
-  syncDirLater?: () => void,
-): Promise<void> {
-  const temp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  let renamed = false;
-  try {
-    const file = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
-    try {
-      await file.writeFile(content, 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await hooks.beforeRename?.(temp);
-    await rename(temp, path);
-    renamed = true;
-    if (syncDirLater) syncDirLater();
-    else await syncDir(dir);
-  } finally {
-    if (!renamed) await rm(temp, { force: true });
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Removes `path`; one that is already gone is fine. One syscall, where `rm` makes two. */
-function unlinkIfPresent(path: string): void {
-  // Synchronous on purpose: an unlink takes microseconds, a trip through the thread pool far longer here.
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-/**
- * Directory fsyncs nobody waits for, grouped: a request joins the sync that has not started
- * yet, which starts `delayMs` after the first such request and after the previous sync, so
- * it covers every change made before the request.
- */
-export class BackgroundDirSync {
-  /** Requested, not started yet: later requests join it. */
-  private next: Promise<void> | undefined;
-  /** The latest sync started; never rejects. */
-  private current: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly dir: string,
-    private readonly onError: (err: Error) => void,
-    private readonly delayMs = 0,
-  ) {}
-
-  /** Joins (or schedules) the next fsync of the directory; never rejects. */
-  request(): Promise<void> {
-    this.next ??= (async () => {
-      await Promise.all([this.current, this.delayMs > 0 ? sleep(this.delayMs) : undefined]);
-      // From here on a change may come after our fsync has read the directory: it needs the next one.
-      this.next = undefined;
-      this.current = this.run();
-      await this.current;
-    })();
-    return this.next;
-  }
-
-  /** Resolves once every fsync requested so far has landed. */
-  async settled(): Promise<void> {
-    while (this.next) await this.next;
-    await this.current;
-  }
-
-  private async run(): Promise<void> {
-    try {
-      await syncDir(this.dir);
-    } catch (err) {
-      this.onError(err as Error);
-    }
   }
 }
 
@@ -259,7 +165,7 @@ export class DomainStore {
     for (const entry of entries) {
       if (entry.startsWith('.')) {
         // A temp file left by a crash in the middle of a write: the old config is intact.
-        if (entry.startsWith('.tmp-')) await unlink(join(this.domainsDir, entry)).catch(() => undefined);
+        if (entry.startsWith(TEMP_PREFIX)) await unlink(join(this.domainsDir, entry)).catch(() => undefined);
         continue;
       }
       if (!entry.endsWith('.xml')) continue;

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
+import { ErrorCode, ErrorDomain, VirError, atomicWriteFile } from '@tsvirt/common';
 import type { DomainDef, NetDef } from '../conf/domain-def.js';
 import {
   createTap,
@@ -22,7 +22,6 @@ import {
   setLinkUp,
 } from '../host/tap-device.js';
 import type { TapInfo } from '../qemu/command-line/runtime-info.js';
-import { atomicWriteFile } from './domain-store.js';
 
 /** Prefixes of names the driver generates; libvirt ignores a user's target dev that starts with one. */
 const GENERATED_PREFIXES = ['vnet', 'macvtap', 'macvlan'];

@@ -3,9 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, VirError } from '@tsvirt/common';
+import { BackgroundDirSync, ErrorCode, VirError, atomicWriteFile } from '@tsvirt/common';
 import { domainDefFromXml, formatDomainDef } from '../../src/conf/domain-xml.js';
-import { BackgroundDirSync, DomainStore, assertSafeFileName, atomicWriteFile } from '../../src/driver/domain-store.js';
+import { DomainStore, assertSafeFileName } from '../../src/driver/domain-store.js';
 import { UUID_A, UUID_B, domainXml, recordingLogger, removeDir, tempStateDir } from './helpers.js';
 
 async function withStore(

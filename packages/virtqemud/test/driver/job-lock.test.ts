@@ -2,11 +2,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, VirError } from '@tsvirt/common';
-import { JobLock, Mutex, withDomainJob } from '../../src/driver/job-lock.js';
+import { ErrorCode, ErrorDomain, JobLock, VirError } from '@tsvirt/common';
+import { Mutex, withDomainJob } from '../../src/driver/job-lock.js';
 
 const domain = (): { job: JobLock; removed: boolean; name: string } => ({
-  job: new JobLock(),
+  job: new JobLock(ErrorDomain.QEMU),
   removed: false,
   name: 'd1',
 });

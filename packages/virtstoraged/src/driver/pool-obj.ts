@@ -3,10 +3,10 @@
  * plus what the XML does not hold (active, persistent, autostart), its volumes as last
  * refreshed, the transfers running on them, and its job lock.
  */
+import { ErrorDomain, JobLock } from '@tsvirt/common';
 import type { StoragePoolRef } from '@tsvirt/common/protocol';
 import type { PoolDef } from '../conf/pool-def.js';
 import type { VolDef } from '../conf/vol-def.js';
-import { JobLock } from './job-lock.js';
 import { operationInvalid } from './storage-errors.js';
 
 export interface VolumeUse {
@@ -34,7 +34,7 @@ export class PoolObj {
   /** Volumes in use by a running operation (create, clone, transfer, wipe...), by name. */
   readonly inUse = new Map<string, VolumeUse>();
   removed = false;
-  readonly job = new JobLock();
+  readonly job = new JobLock(ErrorDomain.STORAGE);
 
   constructor(def: PoolDef, options: { persistent: boolean; autostart?: boolean }) {
     this.def = def;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { assertSafePoolName } from '../conf/safe-names.js';
 import { formatPoolDef, poolDefFromXml, type PoolDef } from '../conf/pool-def.js';
-import { TEMP_PREFIX, atomicWriteFile, syncDir, unlinkIfPresent, type AtomicWriteHooks } from './atomic-file.js';
+import { TEMP_PREFIX, atomicWriteFile, syncDir, unlinkIfPresent, type AtomicWriteHooks } from '@tsvirt/common';
 
 export interface LoadedPool {
   def: PoolDef;
@@ -69,8 +69,8 @@ export class PoolStore {
 
   /** The autostart link first, so a crash never leaves a link a new pool of that name would inherit. */
   async remove(name: string): Promise<void> {
-    await unlinkIfPresent(this.autostartPath(name));
-    await unlinkIfPresent(this.configPath(name));
+    unlinkIfPresent(this.autostartPath(name));
+    unlinkIfPresent(this.configPath(name));
     await syncDir(this.configDir);
   }
 
@@ -96,7 +96,7 @@ export class PoolStore {
   }
 
   async removeState(name: string): Promise<void> {
-    await unlinkIfPresent(this.statePath(name));
+    unlinkIfPresent(this.statePath(name));
   }
 
   /** Every readable persistent config. */
