@@ -160,7 +160,7 @@ test('pool capabilities name dir as supported; the read-only socket lists and de
     await startPool(conn, ref.uuid);
     const caps = await getStoragePoolCapabilities(conn);
     assert.match(caps, "<pool type='dir' supported='yes'>");
-    assert.match(caps, "<pool type='logical' supported='no'");
+    assert.match(caps, "<pool type='disk' supported='no'");
     assert.match(caps, '<value>qcow2</value>');
 
     const ro = await env.connect({ readonly: true });

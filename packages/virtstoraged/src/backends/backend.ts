@@ -3,6 +3,7 @@
  * refresh, delete the pool; create, clone, delete, wipe, resize a volume. The driver holds
  * the pool's job lock around every call; a backend never sees RPC or the pool list.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { PoolDef, PoolType } from '../conf/pool-def.js';
 import type { VolDef } from '../conf/vol-def.js';
 import type { VolObj } from '../driver/pool-obj.js';
@@ -46,6 +47,11 @@ export interface StorageBackend {
   start(pool: PoolDef): Promise<void>;
   stop(pool: PoolDef): Promise<void>;
   /**
+   * After a daemon restart, checks that a pool the last daemon left active still is
+   * (libvirt's checkPool); throws when it is not. Without it, `start` is called again.
+   */
+  resume?(pool: PoolDef): Promise<void>;
+  /**
    * Lists the volumes from the storage itself, with their capacity, allocation and format.
    * `known` are the volumes as last seen: one whose file did not change keeps its format.
    */
@@ -63,6 +69,8 @@ export interface StorageBackend {
   /** Overwrites the volume's data with zeros; an image keeps its format and capacity, now empty. */
   wipeVol(pool: PoolDef, vol: VolObj): Promise<VolObj>;
   resizeVol(pool: PoolDef, vol: VolObj, capacity: number, options: ResizeOptions): Promise<VolObj>;
+  /** Opens a volume's data for upload or download; without it, the volume's file in the pool directory. */
+  openVolume?(pool: PoolDef, vol: VolObj, mode: 'read' | 'write'): Promise<{ path: string; handle: FileHandle }>;
   /** Describes the volume again from its file (after an upload, say). */
   refreshVol(pool: PoolDef, vol: VolObj): Promise<VolObj>;
 }

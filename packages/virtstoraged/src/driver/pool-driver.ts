@@ -111,7 +111,7 @@ export class PoolDriver {
         pool.def = live;
       }
       const backend = this.backendFor(live);
-      await backend.start(live);
+      await (backend.resume ? backend.resume(live) : backend.start(live));
       await this.refreshVolumes(pool, backend);
       pool.active = true;
     } catch (err) {

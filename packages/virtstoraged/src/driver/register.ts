@@ -40,6 +40,7 @@ import {
 import { formatPoolDef } from '../conf/index.js';
 import { openVolumeFile } from '../backends/volume-paths.js';
 import type { PoolDriver } from './pool-driver.js';
+import type { PoolObj, VolObj } from './pool-obj.js';
 import type { VolDriver } from './vol-driver.js';
 import { receiveVolume, sendVolume } from './vol-transfer.js';
 
@@ -47,6 +48,12 @@ const done = async (work: Promise<void>): Promise<Record<string, never>> => {
   await work;
   return {};
 };
+
+/** The volume's data as its backend opens it (a logical volume's device), else its file in the pool directory. */
+function openVolumeData(pools: PoolDriver, pool: PoolObj, vol: VolObj, mode: 'read' | 'write') {
+  const backend = pools.backendFor(pool.def);
+  return backend.openVolume ? backend.openVolume(pool.def, vol, mode) : openVolumeFile(pool.def, vol.def.name, mode);
+}
 
 function needStream(stream: Duplex | undefined, procedure: string): Duplex {
   if (!stream) throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, `${procedure} without a stream`);
@@ -104,7 +111,7 @@ export function registerVolumeProcedures(table: ProcedureTable, vols: VolDriver,
     const { pool, vol } = vols.resolve(args.pool, args.name);
     const release = pool.useVolume(args.name, 'write');
     try {
-      const { handle } = await openVolumeFile(pool.def, args.name, 'write');
+      const { handle } = await openVolumeData(pools, pool, vol, 'write');
       const offset = args.offset ?? 0;
       const length = args.length ?? 0;
       const range = { offset, length, sparse: args.sparse ?? false, whole: offset === 0 && length === 0 };
@@ -131,10 +138,10 @@ export function registerVolumeProcedures(table: ProcedureTable, vols: VolDriver,
 
   table.register(storageVolDownload, async (args, ctx) => {
     const stream = needStream(ctx.stream, storageVolDownload.name);
-    const { pool } = vols.resolve(args.pool, args.name);
+    const { pool, vol } = vols.resolve(args.pool, args.name);
     const release = pool.useVolume(args.name, 'read');
     try {
-      const { handle } = await openVolumeFile(pool.def, args.name, 'read');
+      const { handle } = await openVolumeData(pools, pool, vol, 'read');
       const range = { offset: args.offset ?? 0, length: args.length ?? 0, sparse: args.sparse ?? false };
       // A client that never reads would hold the volume: the stream's close releases it.
       void sendVolume(handle, stream, range)
