@@ -1,11 +1,21 @@
 /** Shared by the argv tests: fixture reading and the fixed fake runtime info each fixture is built with. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DomainDef } from '../../src/conf/domain-def.js';
 import { domainDefFromXml } from '../../src/conf/domain-xml.js';
 import type { QemuRuntimeInfo } from '../../src/qemu/command-line/index.js';
 
 export const FIXTURES = new URL('../../../test/fixtures/domainxml2argv/', import.meta.url);
+
+/** Whether QEMU may use kvm here: the argv tests run kvm fixtures under TCG without it. */
+export const HAVE_KVM = ((): boolean => {
+  try {
+    closeSync(openSync('/dev/kvm', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export const readFixture = (rel: string): string => readFileSync(new URL(rel, FIXTURES), 'utf8');
 

@@ -27,19 +27,12 @@ import {
   type QmpConnection,
 } from '../../src/qemu/monitor/index.js';
 import { ensureTestGuest } from '../test-guest.js';
-import { loadDef } from './fixtures.js';
+import { portIsFree } from '../loopback-ports.js';
+import { HAVE_KVM, loadDef } from './fixtures.js';
 
 const QEMU = process.env.QEMU_BINARY ?? 'qemu-system-x86_64';
 // Built (or found cached) before any case runs: the kernel-boot cases need it.
 const GUEST_DIR = dirname(ensureTestGuest().kernel);
-const HAVE_KVM = ((): boolean => {
-  try {
-    closeSync(openSync('/dev/kvm', 'r+'));
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const HAVE_TUN = ((): boolean => {
   try {
     closeSync(openSync('/dev/net/tun', 'r+'));
@@ -66,12 +59,7 @@ function qemuImg(path: string, format: string, size: string): void {
 /** A listening TCP port in [from, from+100), bound then released, for QEMU to take over. */
 async function freePort(from: number): Promise<number> {
   for (let port = from + Math.floor(Math.random() * 50); port < from + 100; port++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return port;
+    if (await portIsFree(port)) return port;
   }
   throw new Error(`no free port from ${from}`);
 }

@@ -8,9 +8,8 @@
  * tpm-passthrough a /dev/tpm0, and disk-network-protocols servers of six protocols whose QEMU
  * modules (qemu-block-extra) are not installed; their refusals are tested in driver/.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,25 +18,8 @@ import type { DomainDef } from '../../src/conf/domain-def.js';
 import { buildQemuCommandLine, type QemuRuntimeInfo } from '../../src/qemu/command-line/index.js';
 import { connectUnix, quit, type QmpConnection } from '../../src/qemu/monitor/index.js';
 import { ensureTpm2State, spawnSwtpm } from '../../src/host/swtpm.js';
-import { loadDef } from './fixtures.js';
-
-const HAVE_KVM = ((): boolean => {
-  try {
-    closeSync(openSync('/dev/kvm', 'r+'));
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
+import { freeLoopbackPort, isListening } from '../loopback-ports.js';
+import { HAVE_KVM, loadDef } from './fixtures.js';
 
 function rawImage(path: string): void {
   const fd = openSync(path, 'w');
@@ -113,11 +95,7 @@ test('disk-network-nbd: QEMU opens the TCP and the unix-socket NBD exports as it
     nbd(['--bind=127.0.0.1', `--port=${port}`, join(root, 'tcp.img')]);
     nbd([`--socket=${socket}`, '--read-only', join(root, 'unix.img')]);
     await waitFor(() => existsSync(socket), 10_000, 'qemu-nbd on its unix socket');
-    await waitFor(
-      () => spawnSync('ss', ['-Htln', `( sport = :${port} )`], { encoding: 'utf8' }).stdout.includes(`:${port}`),
-      10_000,
-      'qemu-nbd on TCP',
-    );
+    await waitFor(() => isListening(port), 10_000, 'qemu-nbd on TCP');
     // The fixture's servers, moved to the ones just started.
     const [tcpDisk, unixDisk] = def.devices.disks;
     tcpDisk!.source!.hosts = [{ name: '127.0.0.1', port }];

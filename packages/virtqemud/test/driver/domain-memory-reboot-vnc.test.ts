@@ -1,6 +1,6 @@
 /** setMemory (balloon), reboot (fake reboot on the guest's power-off) and autoport VNC, against real QEMUs (kvm, no OS). */
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +19,7 @@ import { formatDomainDef } from '../../src/conf/domain-xml.js';
 import type { BuildCommandLine } from '../../src/driver/domain-process.js';
 import { buildQemuCommandLine } from '../../src/qemu/command-line/index.js';
 import { queryBalloon, queryVnc } from '../../src/qemu/monitor/index.js';
+import { portIsFree } from '../loopback-ports.js';
 import { UUID_A, UUID_B } from './helpers.js';
 import { UUID_C, isGone, lifecycleOf, minimalBuilder, smallDomainXml, withHarness } from './qemu-harness.js';
 
@@ -33,15 +34,6 @@ function domainXml(name: string, uuid: string, devices: string, memoryMiB = 128)
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>${devices}</devices>
 </domain>`;
-}
-
-/** True when nothing listens on 127.0.0.1:`port`. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 test('setMemory: balloon target accepted, currentMemory follows, above max refused, inactive refused', () =>

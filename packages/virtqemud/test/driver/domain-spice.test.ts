@@ -4,12 +4,13 @@
  * the port released at destroy and handed out again, and a restarted driver that finds it.
  */
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '@tsvirt/common/testing';
 import { formatDomainDef } from '../../src/conf/domain-xml.js';
 import { buildQemuCommandLine } from '../../src/qemu/command-line/index.js';
+import { portIsFree } from '../loopback-ports.js';
 import { UUID_A, UUID_B } from './helpers.js';
 import { UUID_C, withHarness } from './qemu-harness.js';
 
@@ -32,11 +33,8 @@ const SPICE =
   "<graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>";
 const VNC = "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>";
 
-/**
- * A SpiceLinkMess for the main channel (RedLinkHeader "REDQ" 2.2 + 18 bytes, no caps), and
- * the server's RedLinkHeader and SpiceLinkReply error code back.
- */
-function spiceLink(port: number): Promise<{ magic: string; major: number; error: number }> {
+/** A SpiceLinkMess for the main channel with no caps behind its RedLinkHeader ("REDQ" 2.2 + 18 bytes). */
+function spiceLinkMess(): Buffer {
   const mess = Buffer.alloc(18);
   mess.writeUInt32LE(0, 0); // connection_id: a new session
   mess.writeUInt8(1, 4); // channel_type: SPICE_CHANNEL_MAIN
@@ -49,6 +47,11 @@ function spiceLink(port: number): Promise<{ magic: string; major: number; error:
   header.writeUInt32LE(2, 4);
   header.writeUInt32LE(2, 8);
   header.writeUInt32LE(mess.length, 12);
+  return Buffer.concat([header, mess]);
+}
+
+/** Sends the link message and reads the server's RedLinkHeader and SpiceLinkReply error code back. */
+function spiceLink(port: number): Promise<{ magic: string; major: number; error: number }> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1');
     let got = Buffer.alloc(0);
@@ -56,7 +59,7 @@ function spiceLink(port: number): Promise<{ magic: string; major: number; error:
       sock.destroy();
       reject(new Error(`no SPICE reply on port ${port}`));
     }, 10_000);
-    sock.on('connect', () => sock.write(Buffer.concat([header, mess])));
+    sock.on('connect', () => sock.write(spiceLinkMess()));
     sock.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
       if (got.length < 20) return;
@@ -72,14 +75,6 @@ function spiceLink(port: number): Promise<{ magic: string; major: number; error:
       clearTimeout(timer);
       reject(err);
     });
-  });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
@@ -138,14 +133,6 @@ test('autoport SPICE: live port from 5900, REDQ link reply, two domains two port
  * SPICE_LINK_ERR_PERMISSION_DENIED (7) otherwise.
  */
 function spiceLogin(port: number, password: string): Promise<number> {
-  const mess = Buffer.alloc(18);
-  mess.writeUInt8(1, 4);
-  mess.writeUInt32LE(18, 14);
-  const header = Buffer.alloc(16);
-  header.write('REDQ', 0, 'latin1');
-  header.writeUInt32LE(2, 4);
-  header.writeUInt32LE(2, 8);
-  header.writeUInt32LE(mess.length, 12);
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1');
     let got = Buffer.alloc(0);
@@ -154,7 +141,7 @@ function spiceLogin(port: number, password: string): Promise<number> {
       sock.destroy();
       reject(new Error(`no SPICE login answer on port ${port}`));
     }, 10_000);
-    sock.on('connect', () => sock.write(Buffer.concat([header, mess])));
+    sock.on('connect', () => sock.write(spiceLinkMess()));
     sock.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
       if (replyEnd === 0 && got.length >= 16) {
