@@ -15,44 +15,26 @@ import {
   defineDomain,
   destroyDomain,
   getDomainXML,
-  open,
   openDomainConsole,
   resumeDomain,
   startDomain,
-  type Connection,
 } from '@tsvirt/client';
-import {
-  killProcessesMentioning,
-  makeTempRoot,
-  rejectionOf,
-  removeTempRoot,
-  spawnNamedDaemon,
-  waitFor,
-  type DaemonProcess,
-} from '@tsvirt/common/testing';
-import { ensureTestGuest } from './test-guest.js';
+import { rejectionOf, waitFor } from '@tsvirt/common/testing';
+import { guestXml, withGuestDaemon } from './real-guest.js';
 
 const UUID = 'c0c0c0c0-1111-4222-8333-444455556666';
 
-function guestXml(kernel: string, initrd: string, unixSocket: string): string {
-  return `<domain type='qemu'>
-  <name>console-test</name>
-  <uuid>${UUID}</uuid>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 tsvirt.shell=1 panic=-1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <serial type='pty'/>
+/** Its shell on a pty serial (the console), and a second serial on a unix socket QEMU listens on. */
+function consoleGuestXml(unixSocket: string): string {
+  return guestXml({
+    name: 'console-test',
+    uuid: UUID,
+    cmdline: 'tsvirt.shell=1',
+    serial: 'pty',
+    devices: `
     <console type='pty'/>
-    <serial type='unix'><source mode='bind' path='${unixSocket}'/></serial>
-  </devices>
-</domain>`;
+    <serial type='unix'><source mode='bind' path='${unixSocket}'/></serial>`,
+  });
 }
 
 /** Everything a console stream delivered, and how it ended. */
@@ -97,22 +79,11 @@ function ptyOf(xml: string): { serial: string | undefined; consoleTty: string | 
   return { serial, consoleTty: consoleMatch?.[1], consoleSource: consoleMatch?.[2] ?? '' };
 }
 
-test('the console of a real guest: boot output, a command and its result, one session, force, refusals, restart, end', async () => {
-  const { kernel, initrd } = ensureTestGuest();
-  const root = makeTempRoot();
-  const env = { ...process.env, TSVIRT_ROOT: root };
-  const unixSocket = join(root, 'serial1.sock');
-  const daemons: DaemonProcess[] = [];
-  const conns: Connection[] = [];
-  const connect = async (readonly = false): Promise<Connection> => {
-    const conn = await open('qemu:///session', { env, autostart: false, readonly });
-    conns.push(conn);
-    return conn;
-  };
-  try {
-    daemons.push(await spawnNamedDaemon('virtqemud', root));
-    let conn = await connect();
-    const { uuid } = await defineDomain(conn, guestXml(kernel, initrd, unixSocket));
+test('the console of a real guest: boot output, a command and its result, one session, force, refusals, restart, end', () =>
+  withGuestDaemon(async (g) => {
+    const unixSocket = join(g.root, 'serial1.sock');
+    let conn = await g.connect();
+    const { uuid } = await defineDomain(conn, consoleGuestXml(unixSocket));
 
     const shutOff = await rejectionOf(openDomainConsole(conn, uuid));
     assert.is(shutOff.code, ErrorCode.OPERATION_INVALID);
@@ -144,7 +115,7 @@ test('the console of a real guest: boot output, a command and its result, one se
     const busyBySerialName = await rejectionOf(openDomainConsole(conn, uuid, { device: 'serial0' }));
     assert.is(busyBySerialName.code, ErrorCode.OPERATION_FAILED, 'serial0 and its console are one device');
 
-    const ro = await connect(true);
+    const ro = await g.connect({ readonly: true });
     const denied = await rejectionOf(openDomainConsole(ro, uuid));
     assert.is(denied.code, ErrorCode.OPERATION_DENIED);
     const missing = await rejectionOf(openDomainConsole(conn, uuid, { device: 'serial7' }));
@@ -163,11 +134,11 @@ test('the console of a real guest: boot output, a command and its result, one se
     assert.not.ok(first.output.includes('TSVIRT-CON-56'));
 
     // A new daemon finds the guest with its pty path, and opens its console.
-    await daemons[0]!.stop();
+    await g.daemon().stop();
     await second.ended;
     await conn.close().catch(() => undefined);
-    daemons.push(await spawnNamedDaemon('virtqemud', root));
-    conn = await connect();
+    await g.restart();
+    conn = await g.connect();
     assert.is(ptyOf(await getDomainXML(conn, uuid)).serial, pty.serial);
     const third = new ConsoleReader(await openDomainConsole(conn, uuid));
     await third.run('echo TSVIRT-CON-$((8*8))', 'TSVIRT-CON-64');
@@ -181,12 +152,6 @@ test('the console of a real guest: boot output, a command and its result, one se
     process.stdout.write(
       `  guest ready ${readyAfter} ms after attach, command answered at ${commandAfter} ms, stream end ${endedAfter} ms after destroy\n`,
     );
-  } finally {
-    for (const conn of conns) await conn.close().catch(() => undefined);
-    for (const daemon of daemons) await daemon.stop();
-    killProcessesMentioning(root);
-    removeTempRoot(root);
-  }
-});
+  }));
 
 test.run();

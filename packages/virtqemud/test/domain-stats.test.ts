@@ -3,7 +3,7 @@
  * QEMUs: OS-less guests under KVM for state, CPU, balloon, vCPU, block sizes and the
  * filters; the test guest (TCG) reading its virtio disk for the block counters.
  */
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,14 +19,8 @@ import {
   type Connection,
   type DomainStatsRecord,
 } from '@tsvirt/client';
-import {
-  killProcessesMentioning,
-  makeTempRoot,
-  removeTempRoot,
-  spawnNamedDaemon,
-  waitFor,
-} from '@tsvirt/common/testing';
-import { ensureTestGuest } from './test-guest.js';
+import { waitFor } from '@tsvirt/common/testing';
+import { guestXml, markerDisk, serialText, withGuestDaemon } from './real-guest.js';
 
 const MiB = 1024 * 1024;
 
@@ -43,20 +37,8 @@ ${disk ? `    <disk type='file' device='disk'><driver name='qemu' type='raw'/><s
 </domain>`;
 }
 
-async function withDaemon(body: (root: string, conn: Connection) => Promise<void>): Promise<void> {
-  const root = makeTempRoot();
-  const daemon = await spawnNamedDaemon('virtqemud', root);
-  let conn: Connection | undefined;
-  try {
-    conn = await open('qemu:///session', { env: { ...process.env, TSVIRT_ROOT: root } });
-    await body(root, conn);
-  } finally {
-    await conn?.close().catch(() => undefined);
-    await daemon.stop();
-    killProcessesMentioning(root);
-    removeTempRoot(root);
-  }
-}
+const withDaemon = (body: (root: string, conn: Connection) => Promise<void>): Promise<void> =>
+  withGuestDaemon(async (g) => body(g.root, await g.connect()));
 
 const byName = (records: DomainStatsRecord[], name: string): DomainStatsRecord['params'] => {
   const record = records.find((r) => r.domain.name === name);
@@ -190,35 +172,14 @@ test('stats of inactive, running and paused OS-less domains, read-only, filtered
     assert.equal([stopped['state.state'], stopped['state.reason'], stopped['cpu.time']], [5, 2, undefined]);
   }));
 
-function guestXml(kernel: string, initrd: string, serialLog: string, disk: string): string {
-  return `<domain type='qemu'>
-  <name>stats-guest</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='file'><source path='${serialLog}'/></serial>
-  </devices>
-</domain>`;
-}
-
 test('the test guest reads its virtio disk: block read counters, CPU time growing while it runs', () =>
   withDaemon(async (root, conn) => {
-    const { kernel, initrd } = ensureTestGuest();
     const disk = join(root, 'marker.raw');
-    const sector = Buffer.alloc(1 * MiB);
-    sector.write('TSVIRT-DISK:hello\n', 0, 'latin1');
-    writeFileSync(disk, sector);
+    markerDisk(disk, 'hello');
     const serialLog = join(root, 'serial.log');
-    const serial = (): string => (existsSync(serialLog) ? readFileSync(serialLog, 'latin1') : '');
-    const dom = await createDomainXML(conn, guestXml(kernel, initrd, serialLog, disk));
+    const serial = (): string => serialText(serialLog);
+    const devices = `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`;
+    const dom = await createDomainXML(conn, guestXml({ name: 'stats-guest', serialLog, devices }));
     const stats = async (): Promise<DomainStatsRecord['params']> =>
       byName(await getAllDomainStats(conn, { uuids: [dom.uuid] }), 'stats-guest');
     const early = await stats();

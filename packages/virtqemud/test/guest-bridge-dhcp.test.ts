@@ -6,7 +6,7 @@
  * then ends the guest and its tap. TCG boot: 3-10 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,33 +21,22 @@ import {
   type DaemonProcess,
 } from '@tsvirt/common/testing';
 import { makeNetNamespace } from './net-namespace.js';
-import { ensureTestGuest } from './test-guest.js';
+import { guestXml, serialText } from './real-guest.js';
 
 const BRIDGE = 'tsvbr0';
 const GATEWAY = '192.168.77.1';
 
-function guestXml(kernel: string, initrd: string, serialLog: string): string {
-  return `<domain type='qemu'>
-  <name>bridge-dhcp</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
+const guest = (serialLog: string): string =>
+  guestXml({
+    name: 'bridge-dhcp',
+    serialLog,
+    devices: `
     <interface type='bridge'>
       <mac address='52:54:00:77:00:10'/>
       <source bridge='${BRIDGE}'/>
       <model type='virtio'/>
-    </interface>
-    <serial type='file'><source path='${serialLog}'/></serial>
-  </devices>
-</domain>`;
-}
+    </interface>`,
+  });
 
 /** A dnsmasq serving DHCP only (no DNS) on the bridge, in the namespace; stopped by pid. */
 function startDnsmasq(ns: string, root: string): ChildProcess {
@@ -85,7 +74,6 @@ async function netTxPackets(conn: Connection, uuid: string): Promise<number | un
 }
 
 test('the test guest on a bridge gets a DHCP lease from dnsmasq and pings the gateway', async () => {
-  const { kernel, initrd } = ensureTestGuest();
   const ns = makeNetNamespace('br-dhcp');
   const root = makeTempRoot();
   const serialLog = join(root, 'serial.log');
@@ -106,11 +94,11 @@ test('the test guest on a bridge gets a DHCP lease from dnsmasq and pings the ga
     daemon = await ns.spawnVirtqemud(root);
     conn = await open('qemu:///session', { env: { ...process.env, TSVIRT_ROOT: root }, autostart: false });
     const started = Date.now();
-    const dom = await createDomainXML(conn, guestXml(kernel, initrd, serialLog));
+    const dom = await createDomainXML(conn, guest(serialLog));
     assert.is(ns.link('vnet0')?.master, BRIDGE, 'the tap is a port of the bridge');
     assert.match(await getDomainXML(conn, dom.uuid), "<target dev='vnet0'/>");
 
-    const serial = (): string => (existsSync(serialLog) ? readFileSync(serialLog, 'latin1') : '');
+    const serial = (): string => serialText(serialLog);
     await waitFor(() => serial().includes('TSVIRT-PING-GW'), 90_000, 'the guest to try the gateway');
     const pingedAfter = Date.now() - started;
     const ip = /TSVIRT-GUEST-IP (\S+)/.exec(serial())?.[1];

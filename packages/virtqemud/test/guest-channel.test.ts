@@ -11,35 +11,25 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '@tsvirt/common/testing';
 import { buildQemuCommandLine } from '../src/qemu/command-line/index.js';
-import { ensureTestGuest } from './test-guest.js';
+import { guestXml } from './real-guest.js';
 import { UUID_A } from './driver/helpers.js';
 import { withHarness } from './driver/qemu-harness.js';
 
 const AGENT = 'org.qemu.guest_agent.0';
 
-function guestXml(consoleSocket: string): string {
-  const { kernel, initrd } = ensureTestGuest();
-  return `<domain type='qemu'>
-  <name>chan-guest</name>
-  <uuid>${UUID_A}</uuid>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1 tsvirt.shell=1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <serial type='unix'><source mode='bind' path='${consoleSocket}'/></serial>
+function channelGuestXml(consoleSocket: string): string {
+  return guestXml({
+    name: 'chan-guest',
+    uuid: UUID_A,
+    cmdline: 'tsvirt.shell=1',
+    serial: { unix: consoleSocket },
+    devices: `
     <channel type='unix'>
       <source mode='bind'/>
       <target type='virtio' name='${AGENT}'/>
     </channel>
-    <memballoon model='none'/>
-  </devices>
-</domain>`;
+    <memballoon model='none'/>`,
+  });
 }
 
 /** A client of a unix socket that keeps everything it has read. */
@@ -57,7 +47,7 @@ test('the guest sees the agent port by name and its writes reach the host socket
   withHarness(async (h) => {
     const consoleSocket = join(h.dir, 'console.sock');
     const driver = await h.driver({ buildCommandLine: buildQemuCommandLine });
-    await driver.defineXML(guestXml(consoleSocket));
+    await driver.defineXML(channelGuestXml(consoleSocket));
     const started = Date.now();
     // Paused first, so that both sockets have their reader before the guest runs.
     await driver.create(UUID_A, { paused: true });

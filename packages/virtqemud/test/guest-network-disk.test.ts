@@ -5,34 +5,14 @@
  * from vda's first sector. The TCP export's connection from QEMU is seen in the socket table.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDomainXML, destroyDomain } from '@tsvirt/client';
 import { waitFor } from '@tsvirt/common/testing';
-import { guestXml, serialText, withGuestDaemon } from './real-guest.js';
-
-/** A 1 MiB raw image whose first sector carries the guest's disk marker. */
-function markedImage(path: string, text: string): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, Buffer.alloc(1024 * 1024));
-    writeSync(fd, `TSVIRT-DISK:${text}\n`, 0);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
+import { freeLoopbackPort, isListening } from './loopback-ports.js';
+import { guestXml, markerDisk, serialText, withGuestDaemon } from './real-guest.js';
 
 function qemuNbd(args: string[]): ChildProcess {
   const child = spawn('qemu-nbd', ['--format=raw', '--persistent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -51,8 +31,8 @@ test('the test guest boots with an NBD disk over a unix socket and reads its mar
     const unixImage = join(g.root, 'nbd-unix.img');
     const tcpImage = join(g.root, 'nbd-tcp.img');
     const socket = join(g.root, 'nbd.sock');
-    markedImage(unixImage, 'nbd');
-    markedImage(tcpImage, 'tcp');
+    markerDisk(unixImage, 'nbd');
+    markerDisk(tcpImage, 'tcp');
     const port = await freeLoopbackPort();
     const servers = [
       qemuNbd([`--socket=${socket}`, '--export-name=export', unixImage]),
@@ -60,11 +40,7 @@ test('the test guest boots with an NBD disk over a unix socket and reads its mar
     ];
     try {
       await waitFor(() => existsSync(socket), 10_000, 'qemu-nbd to listen on its socket');
-      await waitFor(
-        () => spawnSync('ss', ['-Htln', `( sport = :${port} )`], { encoding: 'utf8' }).stdout.includes(`:${port}`),
-        10_000,
-        'qemu-nbd to listen on TCP',
-      );
+      await waitFor(() => isListening(port), 10_000, 'qemu-nbd to listen on TCP');
       const serialLog = join(g.root, 'serial.log');
       const disks = `
     <disk type='network' device='disk'>
@@ -76,10 +52,12 @@ test('the test guest boots with an NBD disk over a unix socket and reads its mar
       <target dev='vdb' bus='virtio'/>
       <readonly/>
     </disk>`;
-      const xml = guestXml({ name: 'nbd-guest', uuid: '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d', serialLog }).replace(
-        '<devices>',
-        `<devices>${disks}`,
-      );
+      const xml = guestXml({
+        name: 'nbd-guest',
+        uuid: '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d',
+        serialLog,
+        devices: disks,
+      });
       const conn = await g.connect();
       const started = Date.now();
       const dom = await createDomainXML(conn, xml);

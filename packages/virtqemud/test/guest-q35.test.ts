@@ -5,43 +5,22 @@
  * (query-pci once the guest has enumerated the buses) has each device behind its port.
  * Boots under TCG: give it a minute.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDomainXML, getDomainXML } from '@tsvirt/client';
 import { waitFor } from '@tsvirt/common/testing';
 import { connectUnix, quit } from '../src/qemu/monitor/index.js';
-import { ensureTestGuest } from './test-guest.js';
-import { qemuPidOf, runtimeDir, serialText, withGuestDaemon } from './real-guest.js';
+import { guestXml, markerDisk, qemuPidOf, runtimeDir, serialText, withGuestDaemon } from './real-guest.js';
 
 const BOOT_MS = 90_000;
 
-/** A 1 MiB raw disk whose first sector is the line the guest's init prints back. */
-function markerDisk(path: string, text: string): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, Buffer.from(`TSVIRT-DISK:${text}\n`));
-    writeSync(fd, Buffer.alloc(1), 0, 1, 1024 * 1024 - 1);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function q35Xml(disk: string, serialLog: string): string {
-  const { kernel, initrd } = ensureTestGuest();
-  return `<domain type='qemu'>
-  <name>q35-guest</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
+  return guestXml({
+    name: 'q35-guest',
+    machine: 'q35',
+    serialLog,
+    devices: `
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
       <source file='${disk}'/>
@@ -50,10 +29,8 @@ function q35Xml(disk: string, serialLog: string): string {
     <interface type='user'>
       <mac address='52:54:00:35:35:01'/>
       <model type='virtio'/>
-    </interface>
-    <serial type='file'><source path='${serialLog}'/></serial>
-  </devices>
-</domain>`;
+    </interface>`,
+  });
 }
 
 interface PciDevice {

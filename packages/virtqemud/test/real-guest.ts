@@ -3,7 +3,7 @@
  * its domain XML, its serial log, the runtime files the daemon keeps for it, and a daemon
  * on a fresh root whose QEMUs are killed by PID whatever happens.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { domainLifecycle, open, type Connection } from '@tsvirt/client';
 import {
@@ -18,34 +18,53 @@ import { ensureTestGuest } from './test-guest.js';
 
 export interface GuestOptions {
   name: string;
-  uuid: string;
+  uuid?: string;
   /** The serial port's file backend: QEMU truncates it at each start. */
-  serialLog: string;
+  serialLog?: string;
+  /** Instead of `serialLog`: the serial port on a pty, or on a unix socket QEMU listens on. */
+  serial?: 'pty' | { unix: string };
   /** Extra kernel command line words, e.g. the init's `tsvirt.reboot=1`. */
   cmdline?: string;
   onReboot?: 'restart' | 'destroy';
+  machine?: 'pc' | 'q35';
+  /** `<os firmware='efi'>`: the daemon picks the firmware from the installed descriptors. */
+  firmware?: 'efi';
+  /** More `<os>` children after the kernel's, e.g. a UEFI `<loader>`. */
+  os?: string;
+  /** More `<devices>` after the serial port: disks, NICs, channels, `<memballoon model='none'/>`. */
+  devices?: string;
 }
 
 /** The test guest under TCG (a Linux guest dies under this host's nested KVM). */
 export function guestXml(options: GuestOptions): string {
   const { kernel, initrd } = ensureTestGuest();
+  const uuid = options.uuid ? `\n  <uuid>${options.uuid}</uuid>` : '';
+  const firmware = options.firmware ? ` firmware='${options.firmware}'` : '';
+  const os = options.os ? `\n    ${options.os}` : '';
   const onReboot = options.onReboot ? `\n  <on_reboot>${options.onReboot}</on_reboot>` : '';
+  const devices = options.devices ? `\n    ${options.devices.trim()}` : '';
   return `<domain type='qemu'>
-  <name>${options.name}</name>
-  <uuid>${options.uuid}</uuid>
+  <name>${options.name}</name>${uuid}
   <memory unit='MiB'>256</memory>
   <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
+  <os${firmware}>
+    <type arch='x86_64' machine='${options.machine ?? 'pc'}'>hvm</type>
     <kernel>${kernel}</kernel>
     <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1${options.cmdline ? ` ${options.cmdline}` : ''}</cmdline>
+    <cmdline>console=ttyS0 panic=-1${options.cmdline ? ` ${options.cmdline}` : ''}</cmdline>${os}
   </os>
   <features><acpi/></features>${onReboot}
   <devices>
-    <serial type='file'><source path='${options.serialLog}'/></serial>
+    ${serialXml(options)}${devices}
   </devices>
 </domain>`;
+}
+
+function serialXml({ serial, serialLog }: GuestOptions): string {
+  if (serial === 'pty') return `<serial type='pty'/>`;
+  if (serial) return `<serial type='unix'><source mode='bind' path='${serial.unix}'/></serial>`;
+  if (!serialLog) throw new Error('guestXml: give serialLog or serial');
+  return `<serial type='file'><source path='${serialLog}'/></serial>`;
 }
 
 /** What the guest wrote on its serial port so far ('' before QEMU created the file). */
@@ -58,6 +77,13 @@ export function markerCount(path: string, marker: string): number {
   return serialText(path)
     .split('\n')
     .filter((line) => line.includes(marker)).length;
+}
+
+/** A 1 MiB raw disk whose first sector is the line the guest's init prints back (TSVIRT-DISK-MARKER `text`). */
+export function markerDisk(path: string, text: string): void {
+  const image = Buffer.alloc(1024 * 1024);
+  image.write(`TSVIRT-DISK:${text}\n`, 0, 'latin1');
+  writeFileSync(path, image);
 }
 
 /** The daemon's runtime dir of the domain running with `id`. */
@@ -88,8 +114,8 @@ export interface GuestDaemon {
   daemon(): DaemonProcess;
   /** Starts the daemon (again) on the same root. */
   restart(): Promise<DaemonProcess>;
-  /** A new client connection; closed at the end. */
-  connect(): Promise<Connection>;
+  /** A new client connection (read-only if asked); closed at the end. */
+  connect(options?: { readonly?: boolean }): Promise<Connection>;
   /** `[event, detail]` pairs of the lifecycle events `conn` receives from now on. */
   recordEvents(conn: Connection): Promise<Array<[number, number, number]>>;
 }
@@ -109,8 +135,8 @@ export async function withGuestDaemon(body: (g: GuestDaemon) => Promise<void>): 
       daemons.push(daemon);
       return daemon;
     },
-    async connect() {
-      const conn = await open('qemu:///session', { env, autostart: false });
+    async connect(options) {
+      const conn = await open('qemu:///session', { env, autostart: false, readonly: options?.readonly });
       conns.push(conn);
       return conn;
     },
