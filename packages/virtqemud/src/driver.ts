@@ -5,6 +5,7 @@ import { domainLifecycle } from '@tsvirt/common/protocol';
 import { registerCapabilityProcedures } from './capabilities-handlers.js';
 import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
 import { DomainStore } from './driver/domain-store.js';
+import { DomainVolumes, storageConnectionOpener } from './driver/domain-volumes.js';
 import { loadFirmwareDescriptors } from './driver/firmware-files.js';
 import { buildQemuCommandLine } from './qemu/command-line/index.js';
 import { probeQemuVersion } from './qemu-version.js';
@@ -43,6 +44,8 @@ export function createQemuDriver(options: QemuDriverOptions = {}): Driver & { do
           nvramDir: join(context.paths.stateDir, 'nvram'),
         },
         buildCommandLine: buildQemuCommandLine,
+        // virtstoraged of the same instance (mode and root), reached over RPC like any client.
+        volumes: new DomainVolumes(storageConnectionOpener(context.mode, context.paths.root), log),
         ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
       };
       domains = new DomainDriver(driverOptions);

@@ -98,7 +98,8 @@ function postParseDevices(def: DomainDef, macTail: () => Uint8Array): void {
     if (disk.device === 'cdrom') disk.readonly = true; // a cdrom cannot be written
     disk.driver.name ??= 'qemu';
     // Format probing is a security hole (a guest could write a qcow2 header): assume raw.
-    disk.driver.type ??= 'raw';
+    // A volume disk without one takes its volume's format at start, as in libvirt.
+    if (disk.type !== 'volume') disk.driver.type ??= 'raw';
   }
   for (const net of d.nets) {
     net.mac ??= generateMac(macTail());

@@ -60,6 +60,7 @@ import { DEFAULT_JOB_WAIT_MS, Mutex, withDomainJob } from './job-lock.js';
 import { DomainListAnswers } from './domain-list-answers.js';
 import { HOST_PROC, readProcessCpuTimes } from './stats-proc.js';
 import { removeDomainTpmState } from './domain-tpm.js';
+import type { DomainVolumes } from './domain-volumes.js';
 
 /** Where lifecycle events go: the daemon's EventBus, or a recorder in tests. */
 export interface EventSink {
@@ -88,6 +89,8 @@ export interface DomainDriverOptions {
   buildCommandLine?: BuildCommandLine;
   /** Whether /dev/kvm is usable; default: open it read-write. */
   kvmUsable?: KvmProbe;
+  /** Storage volumes of `<disk type='volume'>`, asked of virtstoraged at start. */
+  volumes?: DomainVolumes;
 }
 
 export class DomainDriver {
@@ -105,6 +108,7 @@ export class DomainDriver {
       runStateDir: options.runStateDir ?? '',
       logDir: options.logDir ?? '',
       stateDir: options.stateDir,
+      volumes: options.volumes,
       buildCommandLine: options.runStateDir && options.logDir ? options.buildCommandLine : undefined,
       kvmUsable: options.kvmUsable ?? probeKvm,
       log: options.log,
@@ -125,6 +129,7 @@ export class DomainDriver {
   async close(): Promise<void> {
     this.consoles.closeAll();
     this.lifecycle.release(this.list.list({ active: true }));
+    await this.options.volumes?.close();
     await this.options.store.settled();
   }
 

@@ -45,6 +45,7 @@ import type { DomainObj, DomainRuntime } from './domain-obj.js';
 import { DomainTaps, readPendingTaps, type DomainTapSet } from './domain-taps.js';
 import { removeDomainTpmState, startDomainTpm, stopDomainTpm, type DomainTpm } from './domain-tpm.js';
 import { checkHostResources } from './domain-host-checks.js';
+import type { DomainVolumes } from './domain-volumes.js';
 import {
   chooseAccel,
   isOurQemu,
@@ -72,6 +73,8 @@ export interface LifecycleHost {
   logDir: string;
   /** The daemon's state dir: per-domain TPM state lives under it (domain-tpm.ts). */
   stateDir?: string | undefined;
+  /** Resolves `<disk type='volume'>` through virtstoraged (domain-volumes.ts); without it such disks cannot start. */
+  volumes?: DomainVolumes | undefined;
   buildCommandLine: BuildCommandLine | undefined;
   kvmUsable: KvmProbe;
   log: Logger;
@@ -179,6 +182,8 @@ export class DomainLifecycle {
     let taps: DomainTapSet | undefined;
     let tpm: DomainTpm | undefined;
     try {
+      // First: a volume that cannot be used stops the start before anything is made.
+      const volumePaths = (await this.host.volumes?.resolve(liveDef)) ?? {};
       await makeRuntimeDir(paths);
       assignChannelPaths(liveDef, paths.dir);
       vncPort = await allocateGraphicsPort(liveDef, 'vnc', this.vncPorts);
@@ -193,7 +198,7 @@ export class DomainLifecycle {
         monitorSocket: paths.monitorPath,
         pidFile: paths.pidFile,
         taps: taps.byMac,
-        volumePaths: {},
+        volumePaths,
         ...(tpm ? { tpmSocket: tpm.socket } : {}),
         ...(vncPort !== undefined ? { vncPort } : {}),
         ...(spicePort !== undefined ? { spicePort } : {}),

@@ -224,10 +224,11 @@ export function netParams(nets: readonly NetDef[], counters: ReadonlyMap<string,
   return params;
 }
 
-/** The host path of a disk's source as the definition names it; undefined for an empty drive or a volume. */
+/** The host path of a disk's source; a volume's once resolved at start (the live definition); undefined for an empty drive. */
 function diskPath(disk: DiskDef): string | undefined {
   if (disk.type === 'file') return disk.source?.file;
   if (disk.type === 'block') return disk.source?.dev;
+  if (disk.type === 'volume') return disk.source?.file ?? disk.source?.dev;
   return undefined;
 }
 

@@ -43,13 +43,15 @@ export function parseDisk(el: XmlElement): DiskDef {
     const pool = attr(src, 'pool');
     const volume = attr(src, 'volume');
     const wanted = { file: 'file', block: 'dev', volume: 'pool' }[type as 'file' | 'block' | 'volume'];
-    const given = file !== undefined ? 'file' : dev !== undefined ? 'dev' : pool !== undefined ? 'pool' : undefined;
+    // pool first: a volume disk's live XML carries the resolved file or dev beside it.
+    const given = pool !== undefined ? 'pool' : file !== undefined ? 'file' : dev !== undefined ? 'dev' : undefined;
     if (given !== undefined && given !== wanted) {
       refuse(`<disk type='${type}'> <source> attribute`, given);
     }
-    if (file !== undefined) disk.source = { file };
+    if (pool !== undefined && volume !== undefined) {
+      disk.source = { pool, volume, ...(file !== undefined ? { file } : {}), ...(dev !== undefined ? { dev } : {}) };
+    } else if (file !== undefined) disk.source = { file };
     else if (dev !== undefined) disk.source = { dev };
-    else if (pool !== undefined && volume !== undefined) disk.source = { pool, volume };
   }
   const order = optUint(childElement(el, 'boot'), 'order', 'disk boot order');
   if (order !== undefined) disk.bootOrder = order;
@@ -78,10 +80,10 @@ export function formatDisk(w: XmlWriter, d: DiskDef): void {
   if (s?.protocol !== undefined) formatNetworkSource(w, s);
   else if (s) {
     w.empty('source', [
-      ['file', s.file],
-      ['dev', s.dev],
       ['pool', s.pool],
       ['volume', s.volume],
+      ['file', s.file],
+      ['dev', s.dev],
     ]);
   }
   w.empty('target', [
