@@ -5,7 +5,11 @@ import { domainCommands } from './domain.js';
 import { domstatsCommands } from './domstats.js';
 import { editCommands } from './edit.js';
 import { hostCommands } from './host.js';
+import { poolList } from './pool-list.js';
+import { poolCommands } from './pool.js';
 import { virshCommands } from './virsh.js';
+import { volumeTransferCommands } from './volume-transfer.js';
+import { volumeCommands } from './volume.js';
 
 export function defaultRegistry(): CommandRegistry {
   return new CommandRegistry().register(
@@ -14,6 +18,10 @@ export function defaultRegistry(): CommandRegistry {
     ...editCommands,
     consoleCommand,
     ...hostCommands,
+    ...poolCommands,
+    poolList,
+    ...volumeCommands,
+    ...volumeTransferCommands,
     ...virshCommands,
   );
 }
