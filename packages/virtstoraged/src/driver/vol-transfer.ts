@@ -10,12 +10,18 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
 import { SparseRecordDecoder, isAllZero, sparseRecordHeader } from '@tsvirt/common/protocol';
+import { volumeDataSize } from '../backends/block-device.js';
+import { ExtentCursor, fileExtents } from './vol-transfer-extents.js';
 
 /** Bytes read from the volume per step. */
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 4 * 1024 * 1024;
 /** Granularity of hole detection: an all-zero run of this size or more is a hole. */
 const HOLE_BLOCK = 64 * 1024;
 const ZEROS = Buffer.alloc(READ_CHUNK);
+/** Received data is written in batches of this size (one writev), not one write per 256 KiB frame. */
+const WRITE_BATCH = 4 * 1024 * 1024;
+/** Downloads at least this long ask the file system where the holes are (a qemu-img process) instead of reading them. */
+const MAP_HOLES_FROM = 1024 * 1024;
 
 export interface TransferRange {
   offset: number;
@@ -55,8 +61,11 @@ async function send(stream: Duplex, data: Buffer): Promise<void> {
 export async function sendVolume(handle: FileHandle, stream: Duplex, range: TransferRange): Promise<number> {
   // The client sends nothing; reading its finish lets the stream close once both sides are done.
   stream.resume();
-  const size = (await handle.stat()).size;
+  const stats = await handle.stat();
+  const size = await volumeDataSize(stats);
   const end = range.length > 0 ? Math.min(size, range.offset + range.length) : size;
+  const extents = stats.isFile() && end - range.offset >= MAP_HOLES_FROM ? await fileExtents(handle) : undefined;
+  const cursor = extents && new ExtentCursor(extents);
   let hole = 0;
   let sent = 0;
   const flushHole = async (): Promise<void> => {
@@ -68,7 +77,17 @@ export async function sendVolume(handle: FileHandle, stream: Duplex, range: Tran
     hole = 0;
   };
   for (let pos = range.offset; pos < end;) {
-    const want = Math.min(READ_CHUNK, end - pos);
+    const extent = cursor?.at(pos);
+    if (extent && !extent.data) {
+      // A hole of the file system: zeros, known without reading them.
+      const skip = Math.min(extent.start + extent.length, end) - pos;
+      hole += skip;
+      pos += skip;
+      sent += skip;
+      continue;
+    }
+    // Data: read up to the next hole at most.
+    const want = Math.min(READ_CHUNK, (extent ? Math.min(extent.start + extent.length, end) : end) - pos);
     const buf = Buffer.allocUnsafe(want);
     const { bytesRead } = await handle.read(buf, 0, want, pos);
     if (bytesRead === 0) break;
@@ -103,6 +122,48 @@ async function sendData(stream: Duplex, data: Buffer, sparse: boolean): Promise<
   await send(stream, data);
 }
 
+/** Collects contiguous data and writes it at `pos` in one writev per WRITE_BATCH bytes. */
+class BatchedWriter {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private pos: number,
+  ) {}
+
+  /** Where the next byte goes. */
+  get end(): number {
+    return this.pos + this.bytes;
+  }
+
+  async add(data: Buffer): Promise<void> {
+    this.parts.push(data);
+    this.bytes += data.length;
+    if (this.bytes >= WRITE_BATCH) await this.flush();
+  }
+
+  /** Leaves `length` bytes of the file as they are. */
+  async skip(length: number): Promise<void> {
+    await this.flush();
+    this.pos += length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.bytes === 0) return;
+    const { bytesWritten } = await this.handle.writev(this.parts, this.pos);
+    if (bytesWritten < this.bytes) {
+      const rest = Buffer.concat(this.parts).subarray(bytesWritten);
+      for (let at = 0; at < rest.length;) {
+        at += (await this.handle.write(rest, at, rest.length - at, this.pos + bytesWritten + at)).bytesWritten;
+      }
+    }
+    this.pos += this.bytes;
+    this.parts = [];
+    this.bytes = 0;
+  }
+}
+
 /**
  * Writes what arrives on the stream into the file from `range.offset`. `whole`: the
  * upload replaces the entire volume, so the file is emptied first and zeros need not be
@@ -113,10 +174,14 @@ export async function receiveVolume(
   stream: Duplex,
   range: TransferRange & { whole: boolean },
 ): Promise<number> {
-  const originalSize = (await handle.stat()).size;
-  if (range.whole) await handle.truncate(0);
+  const before = await handle.stat();
+  // A block device cannot be emptied or resized: a whole upload writes every byte, zeros too.
+  const isBlockDevice = before.isBlockDevice();
+  const whole = range.whole && !isBlockDevice;
+  const originalSize = await volumeDataSize(before);
+  if (whole) await handle.truncate(0);
   const decoder = range.sparse ? new SparseRecordDecoder() : undefined;
-  let pos = range.offset;
+  const out = new BatchedWriter(handle, range.offset);
   let received = 0;
   const limit = range.length > 0 ? range.length : Number.POSITIVE_INFINITY;
   const take = (n: number): void => {
@@ -125,22 +190,16 @@ export async function receiveVolume(
   };
   const writeData = async (data: Buffer): Promise<void> => {
     take(data.length);
-    if (!(range.whole && isAllZero(data))) {
-      for (let at = 0; at < data.length;) {
-        const { bytesWritten } = await handle.write(data, at, data.length - at, pos + at);
-        at += bytesWritten;
-      }
-    }
-    pos += data.length;
+    if (whole && isAllZero(data)) await out.skip(data.length);
+    else await out.add(data);
   };
   const writeHole = async (length: number): Promise<void> => {
     take(length);
-    if (!range.whole) {
+    if (whole) await out.skip(length);
+    else
       for (let at = 0; at < length; at += ZEROS.length) {
-        await handle.write(ZEROS, 0, Math.min(ZEROS.length, length - at), pos + at);
+        await out.add(ZEROS.subarray(0, Math.min(ZEROS.length, length - at)));
       }
-    }
-    pos += length;
   };
   // Not destroyed at the end of the loop: the daemon still has to finish its side once the data is synced.
   for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
@@ -160,10 +219,12 @@ export async function receiveVolume(
     }
   }
   if (decoder && !decoder.atBoundary) throw streamError('sparse stream ended inside a record');
+  await out.flush();
+  const pos = out.end;
   const stats = await handle.stat();
   // Holes at the end of a whole upload, and a file that was longer before, keep their size.
-  const finalSize = Math.max(pos, range.whole ? originalSize : stats.size);
-  if (stats.size < finalSize) await handle.truncate(finalSize);
+  const finalSize = Math.max(pos, whole ? originalSize : stats.size);
+  if (!isBlockDevice && stats.size < finalSize) await handle.truncate(finalSize);
   await handle.sync();
   return received;
 }
