@@ -4,7 +4,7 @@
  * so nothing outside the pool directory is created, written or removed.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
 import { assertSafeVolumeName, permissionModeBits, type PoolDef, type VolDef } from '../conf/index.js';
@@ -154,9 +154,20 @@ export class FileVolumes {
     const { path, handle } = await openVolumeFile(pool, def.name, 'write');
     try {
       const allocation = Math.min(def.allocation ?? def.capacity, def.capacity);
+      if ((preallocation === 'falloc' || preallocation === 'full') && def.capacity <= ZERO_WRITE_LIMIT) {
+        await writeZeros(handle, def.capacity);
+        await handle.close();
+        return;
+      }
       if (preallocation === 'falloc' || preallocation === 'full') {
         await handle.close();
         await qemuImgCreate(path, { format: 'raw', size: def.capacity, preallocation });
+        return;
+      }
+      if (allocation > 0 && allocation <= ZERO_WRITE_LIMIT) {
+        await writeZeros(handle, allocation);
+        await handle.truncate(def.capacity);
+        await handle.close();
         return;
       }
       if (allocation > 0) {
@@ -274,5 +285,20 @@ function isVolumeName(name: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Up to this many bytes of a new raw volume are allocated by writing zeros (as libvirt's
+ * safezero does), beyond it by qemu-img: a process per small volume costs far more than
+ * the write (1 MiB volumes: 72 creates/s through qemu-img).
+ */
+const ZERO_WRITE_LIMIT = 64 * 1024 * 1024;
+const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+
+async function writeZeros(handle: FileHandle, length: number): Promise<void> {
+  for (let at = 0; at < length;) {
+    const { bytesWritten } = await handle.write(ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, length - at), at);
+    at += bytesWritten;
   }
 }
