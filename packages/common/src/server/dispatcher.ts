@@ -8,20 +8,21 @@ import type { Logger } from 'pino';
 import { ErrorCode, ErrorDomain } from '../errors/error-codes.js';
 import { VirError } from '../errors/vir-error.js';
 import { connectOpen } from '../protocol/connect.js';
+import type { ProcedureDecl } from '../protocol/procedure.js';
 import { describeValidationError, validatorFor } from '../protocol/validation.js';
 import { isFrozenResult, type CallMessage } from '../wire/messages.js';
 import type { ProcedureTable, RegisteredProcedure } from './procedure-table.js';
 import type { ServerClient } from './server-client.js';
 
 /**
- * Results that a handler deep-froze (see `freezeResult`) and that passed their schema once:
- * a handler that hands back the same unchanged answer (a list nothing changed since) is
- * not checked again. Weak, so a dropped answer is forgotten.
+ * Results that a handler deep-froze (see `freezeResult`) and that passed their procedure's
+ * result schema once: a handler that hands back the same unchanged answer (a list nothing
+ * changed since) is not checked again. Weak, so a dropped answer is forgotten.
  */
-const settledResults = new WeakSet<object>();
+const settledResults = new WeakMap<object, ProcedureDecl>();
 
-function isSettledResult(result: unknown): boolean {
-  return typeof result === 'object' && result !== null && settledResults.has(result);
+function isSettledResult(result: unknown, decl: ProcedureDecl): boolean {
+  return typeof result === 'object' && result !== null && settledResults.get(result) === decl;
 }
 
 export class Dispatcher {
@@ -101,7 +102,7 @@ export class Dispatcher {
         stream,
         log: this.log,
       });
-      if (isSettledResult(result)) return result;
+      if (isSettledResult(result, decl)) return result;
       const validateResult = validatorFor(decl.result);
       if (!validateResult(result)) {
         throw new VirError(
@@ -110,7 +111,7 @@ export class Dispatcher {
           `internal error: ${decl.name} produced a result that breaks its schema: ${describeValidationError(validateResult)}`,
         );
       }
-      if (isFrozenResult(result)) settledResults.add(result);
+      if (isFrozenResult(result)) settledResults.set(result, decl);
       return result;
     } catch (err) {
       stream?.destroy();
