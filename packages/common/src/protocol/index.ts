@@ -8,4 +8,5 @@ export * from './domain.js';
 export * from './storage-pool.js';
 export * from './storage-vol.js';
 export * from './storage-sparse-stream.js';
+export * from './network.js';
 export * from './registry.js';

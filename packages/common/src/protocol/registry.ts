@@ -6,6 +6,7 @@ import { ADMIN_PROCEDURES } from './admin.js';
 import { CAPABILITIES_PROCEDURES } from './capabilities.js';
 import { CONNECT_PROCEDURES } from './connect.js';
 import { DOMAIN_EVENTS, DOMAIN_PROCEDURES } from './domain.js';
+import { NETWORK_EVENTS, NETWORK_PROCEDURES } from './network.js';
 import type { EventDecl, ProcedureDecl } from './procedure.js';
 import { STORAGE_POOL_EVENTS, STORAGE_POOL_PROCEDURES } from './storage-pool.js';
 import { STORAGE_VOL_PROCEDURES } from './storage-vol.js';
@@ -17,8 +18,9 @@ export const ALL_PROCEDURES: readonly ProcedureDecl[] = [
   ...CAPABILITIES_PROCEDURES,
   ...STORAGE_POOL_PROCEDURES,
   ...STORAGE_VOL_PROCEDURES,
+  ...NETWORK_PROCEDURES,
 ];
-export const ALL_EVENTS: readonly EventDecl[] = [...DOMAIN_EVENTS, ...STORAGE_POOL_EVENTS];
+export const ALL_EVENTS: readonly EventDecl[] = [...DOMAIN_EVENTS, ...STORAGE_POOL_EVENTS, ...NETWORK_EVENTS];
 
 export function indexByNumber<T extends { number: number; name: string }>(items: readonly T[]): Map<number, T> {
   const byNumber = new Map<number, T>();
