@@ -1,0 +1,116 @@
+/**
+ * What dnsmasq is given for one network, as libvirt writes it (networkDnsmasqConfContents):
+ * the conf file, the static-host file (`MAC,IP,name`) and the addn-hosts file. One
+ * difference: libvirt tracks leases with its leaseshelper script; we let dnsmasq keep its
+ * own lease file (dhcp-leasefile=) in a directory the daemon owns and read that.
+ */
+
+export interface DhcpRange {
+  start: string;
+  end: string;
+}
+
+export interface DhcpHost {
+  mac?: string;
+  ip: string;
+  name?: string;
+}
+
+export interface DnsHost {
+  ip: string;
+  hostnames: readonly string[];
+}
+
+export interface DnsmasqNetwork {
+  /** Network name: only used in the header, as libvirt does. */
+  name: string;
+  bridge: string;
+  /** The bridge's IPv4 address and netmask (dotted), for dhcp-range's mask. */
+  netmask: string;
+  pidFile: string;
+  leaseFile: string;
+  hostsFile: string;
+  addnHostsFile: string;
+  ranges?: readonly DhcpRange[];
+  /** Size of the ranges: dhcp-lease-max, counted by the caller (libvirt adds static hosts). */
+  leaseMax?: number;
+  domain?: string;
+  /** <domain localOnly='yes'/>: answer the domain ourselves, never forward it. */
+  localOnly?: boolean;
+  /** <dns><forwarder addr=.../></dns>: when given, the host's resolv.conf is not used. */
+  forwarders?: readonly string[];
+  /** <dns enable='no'/>: DHCP only (port=0). */
+  dnsDisabled?: boolean;
+}
+
+export function dnsmasqConfContents(net: DnsmasqNetwork): string {
+  const lines = [
+    '##WARNING:  THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE',
+    '##OVERWRITTEN AND LOST.  Changes to this configuration should be made using:',
+    `##    virsh net-edit ${net.name}`,
+    '## or other application using the libvirt API.',
+    '##',
+    '## dnsmasq conf file created by tsvirt',
+    'strict-order',
+  ];
+  if (net.dnsDisabled) lines.push('port=0');
+  const forwarders = net.forwarders ?? [];
+  if (forwarders.length > 0) {
+    lines.push('no-resolv');
+    for (const server of forwarders) lines.push(`server=${server}`);
+  }
+  if (net.domain !== undefined) {
+    if (net.localOnly) lines.push(`local=/${net.domain}/`);
+    lines.push(`domain=${net.domain}`, 'expand-hosts');
+  }
+  lines.push(`pid-file=${net.pidFile}`, 'except-interface=lo', 'bind-dynamic', `interface=${net.bridge}`);
+  const ranges = net.ranges ?? [];
+  for (const r of ranges) lines.push(`dhcp-range=${r.start},${r.end},${net.netmask}`);
+  if (ranges.length > 0) {
+    lines.push('dhcp-no-override', 'dhcp-authoritative');
+    if (net.leaseMax !== undefined) lines.push(`dhcp-lease-max=${net.leaseMax}`);
+    lines.push(`dhcp-leasefile=${net.leaseFile}`, `dhcp-hostsfile=${net.hostsFile}`);
+  }
+  lines.push(`addn-hosts=${net.addnHostsFile}`);
+  return lines.join('\n') + '\n';
+}
+
+/** dnsmasq's dhcp-hostsfile: `MAC,IP,name` (libvirt leaves out what is not given). */
+export function dnsmasqHostsFileContents(hosts: readonly DhcpHost[]): string {
+  return hosts.map((h) => [h.mac, h.ip, h.name].filter((f) => f !== undefined).join(',') + '\n').join('');
+}
+
+/** addn-hosts: /etc/hosts format, one IP per line with all its names. */
+export function dnsmasqAddnHostsContents(hosts: readonly DnsHost[]): string {
+  return hosts.map((h) => `${h.ip}\t${h.hostnames.join('\t')}\n`).join('');
+}
+
+/** Number of addresses in a range, both ends included (for dhcp-lease-max). */
+export function dhcpRangeSize(range: DhcpRange): number {
+  const toInt = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+  return toInt(range.end) - toInt(range.start) + 1;
+}
+
+export interface DnsmasqLease {
+  /** Seconds since the epoch; 0 means an infinite lease. */
+  expiryTime: number;
+  mac: string;
+  ip: string;
+  /** Absent when the client sent none (dnsmasq writes `*`). */
+  hostname?: string;
+  clientId?: string;
+}
+
+/** dnsmasq's lease file: `expiry mac ip hostname clientid` lines; `duid ...` lines are DHCPv6 server ids. */
+export function parseDnsmasqLeases(text: string): DnsmasqLease[] {
+  const leases: DnsmasqLease[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[0] === 'duid') continue;
+    const lease: DnsmasqLease = { expiryTime: Number(f[0]), mac: f[1]!.toLowerCase(), ip: f[2]! };
+    if (f[3] !== '*') lease.hostname = f[3];
+    if (f[4] !== undefined && f[4] !== '*') lease.clientId = f[4];
+    leases.push(lease);
+  }
+  return leases;
+}

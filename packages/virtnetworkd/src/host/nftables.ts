@@ -1,0 +1,142 @@
+/**
+ * The firewall of a virtual network in nftables, after newer libvirt's nftables backend
+ * (its own `table ip libvirt_network`): here one `table inet tsvirt` shared by all networks,
+ * each network owning base chains named after its bridge, so a network's rules are added
+ * and removed as a whole without touching other networks or anybody else's tables.
+ * The ruleset text is pure; applying it runs `nft -f -` through a CommandRunner.
+ */
+import type { CommandRunner } from './command.js';
+
+export const NFT_TABLE = 'tsvirt';
+
+export type ForwardMode = 'nat' | 'route' | 'open' | 'isolated';
+
+export interface FirewallNetwork {
+  bridge: string;
+  mode: ForwardMode;
+  /** IPv4 subnets of the network as `A.B.C.D/N`. */
+  ipv4Subnets: readonly string[];
+  /** <forward dev='...'/>: traffic may only leave through this device. */
+  forwardDev?: string;
+  /** Open DHCP/DNS to the host from the bridge (libvirt does when the network has an IP). */
+  dhcpDns?: boolean;
+}
+
+export function networkChainNames(bridge: string): { input: string; forward: string; postrouting: string } {
+  return { input: `${bridge}_input`, forward: `${bridge}_forward`, postrouting: `${bridge}_postrouting` };
+}
+
+const q = (name: string): string => JSON.stringify(name);
+
+function forwardRules(net: FirewallNetwork): string[] {
+  const br = q(net.bridge);
+  const fromOut = net.forwardDev !== undefined ? `iifname ${q(net.forwardDev)} ` : '';
+  const toOut = net.forwardDev !== undefined ? ` oifname ${q(net.forwardDev)}` : '';
+  const rules: string[] = [];
+  for (const subnet of net.ipv4Subnets) {
+    if (net.mode === 'nat') {
+      // Only replies come in: the guests are hidden behind the host's address.
+      rules.push(`${fromOut}oifname ${br} ip daddr ${subnet} ct state related,established accept`);
+      rules.push(`iifname ${br}${toOut} ip saddr ${subnet} accept`);
+    } else if (net.mode === 'route') {
+      rules.push(`${fromOut}oifname ${br} ip daddr ${subnet} accept`);
+      rules.push(`iifname ${br}${toOut} ip saddr ${subnet} accept`);
+    }
+  }
+  // Guests on the same bridge always talk to each other (matters with br_netfilter).
+  rules.push(`iifname ${br} oifname ${br} accept`);
+  rules.push(`iifname ${br} reject`, `oifname ${br} reject`);
+  return rules;
+}
+
+function postroutingRules(net: FirewallNetwork): string[] {
+  const out = net.forwardDev !== undefined ? ` oifname ${q(net.forwardDev)}` : '';
+  const rules: string[] = [];
+  for (const s of net.ipv4Subnets) {
+    // As libvirt: multicast and broadcast are never rewritten; ports of tcp/udp kept unprivileged.
+    rules.push(`ip saddr ${s} ip daddr 224.0.0.0/24 return`);
+    rules.push(`ip saddr ${s} ip daddr 255.255.255.255 return`);
+    rules.push(`meta l4proto { tcp, udp }${out} ip saddr ${s} ip daddr != ${s} masquerade to :1024-65535`);
+    rules.push(`ip saddr ${s}${out} ip daddr != ${s} masquerade`);
+  }
+  return rules;
+}
+
+function chainBlock(name: string, hook: string, rules: readonly string[]): string {
+  return [`  chain ${name} {`, `    ${hook}`, ...rules.map((r) => `    ${r}`), '  }'].join('\n');
+}
+
+/** The chains the network needs; an open network needs none. */
+function networkChains(net: FirewallNetwork): { name: string; text: string }[] {
+  if (net.mode === 'open') return [];
+  const names = networkChainNames(net.bridge);
+  const chains: { name: string; text: string }[] = [];
+  if (net.dhcpDns !== false) {
+    const br = q(net.bridge);
+    chains.push({
+      name: names.input,
+      text: chainBlock(names.input, 'type filter hook input priority filter; policy accept;', [
+        `iifname ${br} udp dport { 53, 67, 547 } accept`,
+        `iifname ${br} tcp dport 53 accept`,
+      ]),
+    });
+  }
+  chains.push({
+    name: names.forward,
+    text: chainBlock(names.forward, 'type filter hook forward priority filter; policy accept;', forwardRules(net)),
+  });
+  if (net.mode === 'nat') {
+    chains.push({
+      name: names.postrouting,
+      text: chainBlock(
+        names.postrouting,
+        'type nat hook postrouting priority srcnat; policy accept;',
+        postroutingRules(net),
+      ),
+    });
+  }
+  return chains;
+}
+
+/**
+ * Drops the network's chains if they exist. `add chain` then `delete chain` is nft's
+ * idempotent delete: adding an existing chain is a no-op, and both run in one transaction.
+ */
+function removeChainsScript(bridge: string): string[] {
+  const lines = [`table inet ${NFT_TABLE} {}`];
+  for (const name of Object.values(networkChainNames(bridge))) {
+    lines.push(`add chain inet ${NFT_TABLE} ${name}`, `delete chain inet ${NFT_TABLE} ${name}`);
+  }
+  return lines;
+}
+
+/** One atomic nft script: the network's old chains go, the new ones come. */
+export function networkRulesetScript(net: FirewallNetwork): string {
+  const lines = removeChainsScript(net.bridge);
+  const chains = networkChains(net);
+  if (chains.length > 0) lines.push(`table inet ${NFT_TABLE} {`, ...chains.map((c) => c.text), '}');
+  return lines.join('\n') + '\n';
+}
+
+export function removeNetworkScript(bridge: string): string {
+  return removeChainsScript(bridge).join('\n') + '\n';
+}
+
+export async function applyNetworkFirewall(run: CommandRunner, net: FirewallNetwork): Promise<void> {
+  await run(['nft', '-f', '-'], { input: networkRulesetScript(net) });
+}
+
+export async function removeNetworkFirewall(run: CommandRunner, bridge: string): Promise<void> {
+  await run(['nft', '-f', '-'], { input: removeNetworkScript(bridge) });
+}
+
+/** Names of the chains now in our table (from `nft -j list table inet tsvirt`). */
+export function parseNftChainNames(json: string): string[] {
+  const doc = JSON.parse(json) as { nftables?: { chain?: { name: string } }[] };
+  return (doc.nftables ?? []).flatMap((o) => (o.chain ? [o.chain.name] : []));
+}
+
+export async function listOurChains(run: CommandRunner): Promise<string[]> {
+  const r = await run(['nft', '-j', 'list', 'table', 'inet', NFT_TABLE], { okExitCodes: [1] });
+  return r.exitCode === 0 ? parseNftChainNames(r.stdout) : [];
+}
