@@ -16,35 +16,8 @@ REPS="${1:-3}"
 OUT="$HERE/results/domain-$(date +%Y%m%d-%H%M%S).jsonl"
 mkdir -p "$HERE/results"
 
-# The pid of a live libvirtd named by /run/libvirtd.pid (the shared one setup.sh manages), or nothing.
-shared_libvirtd() {
-  local pid
-  pid="$(cat /run/libvirtd.pid 2>/dev/null || true)"
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 0
-  grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null && return 0
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ] && echo "$pid"
-  return 0
-}
-
-if [ -z "${SKIP_LIBVIRT:-}" ]; then
-  before="$(shared_libvirtd)"
-  bash "$LIBVIRT_BENCH/setup.sh" >&2
-  # setup.sh starts the shared libvirtd if none ran; the private ones below are what we
-  # measure. Stop it only if it is the one setup.sh just started.
-  after="$(shared_libvirtd)"
-  if [ -n "$after" ] && [ "$after" != "$before" ]; then
-    kill -TERM "$after"
-    for _ in $(seq 1 300); do [ -n "$(shared_libvirtd)" ] || break; sleep 0.1; done
-  fi
-fi
-
-tag() { # IMPL: keep the JSON lines, each tagged with the side that produced it
-  python3 -c 'import sys,json
-for line in sys.stdin:
-    line=line.strip()
-    if not line.startswith("{"): continue
-    d=json.loads(line); d["impl_tag"]=sys.argv[1]; print(json.dumps(d), flush=True)' "$1"
-}
+# shellcheck source=libvirt-side.sh
+. "$HERE/libvirt-side.sh"
 
 for rep in $(seq 1 "$REPS"); do
   if [ -z "${SKIP_LIBVIRT:-}" ]; then
