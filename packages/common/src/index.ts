@@ -24,6 +24,7 @@ export * from './logging/log-manager.js';
 export * from './daemon/driver.js';
 export * from './objects/job-lock.js';
 export * from './objects/atomic-file.js';
+export * from './objects/config-store.js';
 export * from './daemon/daemon.js';
 export * from './daemon/main.js';
 export * from './daemon/paths.js';
