@@ -2,6 +2,7 @@
 import { TSVIRT_VERSION, encodeVersion, type AtomicWriteHooks, type Driver } from '@tsvirt/common';
 import { networkLifecycle } from '@tsvirt/common/protocol';
 import { NetworkDriver } from './driver/network-driver.js';
+import { NetworkRuntime } from './driver/network-runtime.js';
 import { NetworkStore } from './driver/network-store.js';
 import { registerNetworkProcedures } from './driver/register.js';
 
@@ -23,6 +24,7 @@ export function createNetworkDriver(options: NetworkDriverOptions = {}): Driver 
       const log = context.logs.module('network');
       networks = new NetworkDriver({
         store: new NetworkStore(context.paths.stateDir, log, options.storeHooks),
+        runtime: new NetworkRuntime(context.paths.runStateDir, log),
         events: context.events,
         log,
       });

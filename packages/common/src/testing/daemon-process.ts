@@ -123,6 +123,7 @@ export function spawnNamedDaemon(
   root: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  options: Pick<SpawnDaemonOptions, 'wrapper'> = {},
 ): Promise<DaemonProcess> {
   return spawnDaemon({
     script: daemonBin(daemon),
@@ -130,6 +131,7 @@ export function spawnNamedDaemon(
     root,
     env,
     waitForSocket: join(root, 'run', `${daemon}-sock`),
+    ...options,
   });
 }
 

@@ -8,3 +8,4 @@ export * from './network-update.js';
 export * from './safe-names.js';
 export * from './schema-path.js';
 export * from './ip-address.js';
+export * from './network-port.js';

@@ -48,7 +48,7 @@ export function parseNetworkXmlRoot(xml: string, what = 'network_definition'): X
 
 const UUID_DIGITS = /^[0-9a-f]{32}$/;
 
-function normalizeUuid(text: string): string {
+export function normalizeUuid(text: string): string {
   const hex = text.trim().toLowerCase().replace(/-/g, '');
   if (!UUID_DIGITS.test(hex)) throw networkXmlError(`malformed uuid element`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -32,7 +32,8 @@ export function assertSafeNetworkName(name: string): void {
 /** A kernel interface name: at most 15 bytes, no '/', ':' or whitespace, not '.' or '..'. */
 export function assertValidBridgeName(name: string): void {
   const shown = printable(name);
-  if (name === '' || name === '.' || name === '..' || /[/:\s\x00-\x1f\x7f]/.test(name)) {
+  // Quotes and backslashes too: the kernel takes them, but `ip -batch` would split the line on them.
+  if (name === '' || name === '.' || name === '..' || /[/:\s\x00-\x1f\x7f"'\\]/.test(name)) {
     throw networkXmlError(`invalid bridge name '${shown}'`);
   }
   const bytes = Buffer.byteLength(name, 'utf8');

@@ -1,4 +1,4 @@
-/** Locates the RelaxNG schema shipped in schemas/ from both src/conf and dist/src/conf. */
+/** Locates the RelaxNG schemas shipped in schemas/ from both src/conf and dist/src/conf. */
 import { fileURLToPath } from 'node:url';
 
 /** The package root seen from this module, decided from the URL alone (no I/O). */
@@ -10,4 +10,8 @@ function packageRootUrl(): URL {
 
 export function networkSchemaPath(): string {
   return fileURLToPath(new URL('schemas/network.rng', packageRootUrl()));
+}
+
+export function networkPortSchemaPath(): string {
+  return fileURLToPath(new URL('schemas/networkport.rng', packageRootUrl()));
 }

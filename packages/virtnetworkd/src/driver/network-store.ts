@@ -14,6 +14,13 @@ export interface LoadedNetwork {
   autostart: boolean;
 }
 
+/** A network the daemon wrote itself: it always has a uuid. */
+export function parseSavedNetworkDef(xml: string): NetworkDef & { uuid: string } {
+  const def = networkDefFromXml(xml);
+  if (def.uuid === undefined) throw new Error('it has no uuid');
+  return { ...def, uuid: def.uuid.toLowerCase() };
+}
+
 export class NetworkStore extends XmlConfigStore<NetworkDef> {
   constructor(stateDir: string, log: Logger, hooks: AtomicWriteHooks = {}) {
     super(
@@ -21,11 +28,7 @@ export class NetworkStore extends XmlConfigStore<NetworkDef> {
       {
         kind: 'network',
         assertName: assertSafeNetworkName,
-        parse: (xml) => {
-          const def = networkDefFromXml(xml);
-          if (def.uuid === undefined) throw new Error('it has no uuid');
-          return { ...def, uuid: def.uuid.toLowerCase() };
-        },
+        parse: parseSavedNetworkDef,
         format: (def) => formatNetworkDef(def),
       },
       log,

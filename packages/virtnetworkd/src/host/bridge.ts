@@ -50,9 +50,11 @@ export function bridgeDeleteCommand(name: string): string[] {
   return ['ip', 'link', 'del', 'dev', name];
 }
 
+/** One `ip -batch -` for all of it: a network start spawns one process, not five. */
 export async function createBridge(run: CommandRunner, spec: BridgeSpec): Promise<void> {
+  const batch = bridgeCreateCommands(spec).map((argv) => argv.slice(1).join(' '));
   try {
-    for (const argv of bridgeCreateCommands(spec)) await run(argv);
+    await run(['ip', '-batch', '-'], { input: batch.join('\n') + '\n' });
   } catch (err) {
     // A half-made bridge would block the next attempt with "File exists".
     await run(bridgeDeleteCommand(spec.name), { okExitCodes: [1, 2] }).catch(() => undefined);

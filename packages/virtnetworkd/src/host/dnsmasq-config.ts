@@ -8,6 +8,8 @@
 export interface DhcpRange {
   start: string;
   end: string;
+  /** IPv6 ranges carry their prefix length; IPv4 ones use the network's netmask. */
+  prefix?: number;
 }
 
 export interface DhcpHost {
@@ -29,8 +31,15 @@ export interface DnsmasqNetwork {
   netmask: string;
   pidFile: string;
   leaseFile: string;
-  hostsFile: string;
-  addnHostsFile: string;
+  /**
+   * Static hosts and DNS hosts go either in files dnsmasq rereads on SIGHUP (hostsFile,
+   * addnHostsFile: they must then be readable once dnsmasq has dropped to its own user) or,
+   * when no file is named, into the conf itself, which dnsmasq reads while still root.
+   */
+  hostsFile?: string;
+  addnHostsFile?: string;
+  dhcpHosts?: readonly DhcpHost[];
+  dnsHosts?: readonly DnsHost[];
   ranges?: readonly DhcpRange[];
   /** Size of the ranges: dhcp-lease-max, counted by the caller (libvirt adds static hosts). */
   leaseMax?: number;
@@ -65,19 +74,30 @@ export function dnsmasqConfContents(net: DnsmasqNetwork): string {
   }
   lines.push(`pid-file=${net.pidFile}`, 'except-interface=lo', 'bind-dynamic', `interface=${net.bridge}`);
   const ranges = net.ranges ?? [];
-  for (const r of ranges) lines.push(`dhcp-range=${r.start},${r.end},${net.netmask}`);
+  for (const r of ranges) lines.push(`dhcp-range=${r.start},${r.end},${r.prefix ?? net.netmask}`);
   if (ranges.length > 0) {
     lines.push('dhcp-no-override', 'dhcp-authoritative');
     if (net.leaseMax !== undefined) lines.push(`dhcp-lease-max=${net.leaseMax}`);
-    lines.push(`dhcp-leasefile=${net.leaseFile}`, `dhcp-hostsfile=${net.hostsFile}`);
+    lines.push(`dhcp-leasefile=${net.leaseFile}`);
+    if (net.hostsFile !== undefined) lines.push(`dhcp-hostsfile=${net.hostsFile}`);
+    for (const h of net.dhcpHosts ?? []) lines.push(`dhcp-host=${dhcpHostFields(h)}`);
   }
-  lines.push(`addn-hosts=${net.addnHostsFile}`);
+  // Router advertisements, so that IPv6 guests find the prefix and their gateway.
+  if (ranges.some((r) => r.prefix !== undefined)) lines.push('enable-ra');
+  if (net.addnHostsFile !== undefined) lines.push(`addn-hosts=${net.addnHostsFile}`);
+  for (const h of net.dnsHosts ?? []) lines.push(`host-record=${[...h.hostnames, h.ip].join(',')}`);
   return lines.join('\n') + '\n';
 }
 
 /** dnsmasq's dhcp-hostsfile: `MAC,IP,name` (libvirt leaves out what is not given). */
 export function dnsmasqHostsFileContents(hosts: readonly DhcpHost[]): string {
-  return hosts.map((h) => [h.mac, h.ip, h.name].filter((f) => f !== undefined).join(',') + '\n').join('');
+  return hosts.map((h) => dhcpHostFields(h) + '\n').join('');
+}
+
+/** `MAC,IP,name` without the parts not given; an IPv6 address goes in brackets, as dnsmasq wants. */
+function dhcpHostFields(h: DhcpHost): string {
+  const ip = h.ip.includes(':') ? `[${h.ip}]` : h.ip;
+  return [h.mac, ip, h.name].filter((f) => f !== undefined).join(',');
 }
 
 /** addn-hosts: /etc/hosts format, one IP per line with all its names. */
@@ -94,20 +114,29 @@ export function dhcpRangeSize(range: DhcpRange): number {
 export interface DnsmasqLease {
   /** Seconds since the epoch; 0 means an infinite lease. */
   expiryTime: number;
-  mac: string;
+  /** IPv4 leases: the client's MAC. */
+  mac?: string;
+  /** IPv6 leases: the identity association the client asked with, in place of a MAC. */
+  iaid?: string;
   ip: string;
   /** Absent when the client sent none (dnsmasq writes `*`). */
   hostname?: string;
+  /** IPv4: the client id; IPv6: the client's DUID. */
   clientId?: string;
 }
 
-/** dnsmasq's lease file: `expiry mac ip hostname clientid` lines; `duid ...` lines are DHCPv6 server ids. */
+/**
+ * dnsmasq's lease file: `expiry mac ip hostname clientid` lines for IPv4, and after the
+ * `duid <server duid>` line, `expiry iaid ip hostname duid` lines for IPv6.
+ */
 export function parseDnsmasqLeases(text: string): DnsmasqLease[] {
   const leases: DnsmasqLease[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 4 || f[0] === 'duid') continue;
-    const lease: DnsmasqLease = { expiryTime: Number(f[0]), mac: f[1]!.toLowerCase(), ip: f[2]! };
+    const lease: DnsmasqLease = { expiryTime: Number(f[0]), ip: f[2]! };
+    if (f[2]!.includes(':')) lease.iaid = f[1];
+    else lease.mac = f[1]!.toLowerCase();
     if (f[3] !== '*') lease.hostname = f[3];
     if (f[4] !== undefined && f[4] !== '*') lease.clientId = f[4];
     leases.push(lease);

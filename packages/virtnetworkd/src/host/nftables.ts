@@ -16,6 +16,8 @@ export interface FirewallNetwork {
   mode: ForwardMode;
   /** IPv4 subnets of the network as `A.B.C.D/N`. */
   ipv4Subnets: readonly string[];
+  /** IPv6 subnets: routed in both `nat` and `route` modes, since libvirt never NATs IPv6. */
+  ipv6Subnets?: readonly string[];
   /** <forward dev='...'/>: traffic may only leave through this device. */
   forwardDev?: string;
   /** Open DHCP/DNS to the host from the bridge (libvirt does when the network has an IP). */
@@ -41,6 +43,12 @@ function forwardRules(net: FirewallNetwork): string[] {
     } else if (net.mode === 'route') {
       rules.push(`${fromOut}oifname ${br} ip daddr ${subnet} accept`);
       rules.push(`iifname ${br}${toOut} ip saddr ${subnet} accept`);
+    }
+  }
+  if (net.mode === 'nat' || net.mode === 'route') {
+    for (const subnet of net.ipv6Subnets ?? []) {
+      rules.push(`${fromOut}oifname ${br} ip6 daddr ${subnet} accept`);
+      rules.push(`iifname ${br}${toOut} ip6 saddr ${subnet} accept`);
     }
   }
   // Guests on the same bridge always talk to each other (matters with br_netfilter).

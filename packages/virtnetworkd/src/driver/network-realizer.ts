@@ -1,0 +1,134 @@
+/**
+ * Puts a network on the host and takes it off again: bridge, firewall chains, IP forwarding
+ * and dnsmasq, in that order, each undone in reverse when a later step fails, so a failed
+ * start leaves nothing behind. Also the daemon-restart check (is it still there?) and the
+ * dnsmasq restart of a live update. Host commands go through a CommandRunner.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
+import type { NetworkDef } from '../conf/index.js';
+import { createBridge, deleteBridge, findRouteCollision, linkNameIsFree, listHostRoutes } from '../host/bridge.js';
+import type { CommandRunner } from '../host/command.js';
+import { dnsmasqConfContents } from '../host/dnsmasq-config.js';
+import { findDnsmasqPid, startDnsmasq, stopDnsmasq } from '../host/dnsmasq-process.js';
+import { enableIpForwarding } from '../host/ip-forward.js';
+import { applyNetworkFirewall, removeNetworkFirewall } from '../host/nftables.js';
+import {
+  bridgeNameOf,
+  bridgeSpecOf,
+  dnsmasqOf,
+  firewallOf,
+  forwardingOf,
+  managesBridge,
+  needsDnsmasq,
+  subnetOf,
+  type DnsmasqFiles,
+} from './host-plan.js';
+
+/** How long a stopped dnsmasq may take to let go of its sockets before a new one starts. */
+const DNSMASQ_EXIT_MS = 5000;
+
+export class NetworkRealizer {
+  constructor(
+    private readonly run: CommandRunner,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * libvirt's networkCheckRouteCollision: a subnet already routed elsewhere (another
+   * network's bridge, a host interface) would steal that traffic. Also refuses a bridge
+   * name some other device already holds.
+   */
+  async checkHost(def: NetworkDef): Promise<void> {
+    if (!managesBridge(def)) return;
+    const bridge = bridgeNameOf(def);
+    if (!(await linkNameIsFree(this.run, bridge))) {
+      throw new VirError(ErrorCode.SYSTEM_ERROR, ErrorDomain.NETWORK, `Unable to create bridge ${bridge}: File exists`);
+    }
+    const routes = await listHostRoutes(this.run);
+    for (const ip of def.ips.filter((i) => i.family === 'ipv4')) {
+      const hit = findRouteCollision(subnetOf(ip), routes, bridge);
+      if (hit) {
+        throw new VirError(
+          ErrorCode.INTERNAL_ERROR,
+          ErrorDomain.NETWORK,
+          `Network is already in use by interface ${hit.dev} (route ${hit.dst} overlaps ${subnetOf(ip)} of network '${def.name}')`,
+        );
+      }
+    }
+  }
+
+  async realize(def: NetworkDef, files: DnsmasqFiles): Promise<void> {
+    if (!managesBridge(def)) return;
+    const undo: Array<() => Promise<unknown>> = [];
+    try {
+      await createBridge(this.run, bridgeSpecOf(def));
+      undo.push(() => deleteBridge(this.run, bridgeNameOf(def)));
+      await applyNetworkFirewall(this.run, firewallOf(def));
+      undo.push(() => removeNetworkFirewall(this.run, bridgeNameOf(def)));
+      const forwarding = forwardingOf(def);
+      if (forwarding.ipv4) await enableIpForwarding(this.run, forwarding.ipv6);
+      if (needsDnsmasq(def)) await this.startDnsmasq(def, files);
+    } catch (err) {
+      for (const step of undo.reverse()) {
+        await step().catch((e: Error) => this.log.error({ network: def.name, err: e.message }, 'undo failed'));
+      }
+      throw err;
+    }
+  }
+
+  /** Takes everything off the host; each failure is logged and the rest still goes. */
+  async unrealize(def: NetworkDef, files: DnsmasqFiles): Promise<void> {
+    if (!managesBridge(def)) return;
+    const bridge = bridgeNameOf(def);
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['stop dnsmasq', () => stopDnsmasq(files.pidFile, files.confFile)],
+      ['remove firewall', () => removeNetworkFirewall(this.run, bridge)],
+      ['delete bridge', () => deleteBridge(this.run, bridge)],
+    ];
+    for (const [what, step] of steps) {
+      await step().catch((err: Error) => this.log.error({ network: def.name, err: err.message }, `cannot ${what}`));
+    }
+  }
+
+  /**
+   * After a daemon restart: true when the network is still on the host (its bridge exists).
+   * Its firewall is applied again (idempotent) and a dnsmasq that died is started again.
+   */
+  async recover(def: NetworkDef, files: DnsmasqFiles): Promise<boolean> {
+    if (!managesBridge(def)) return true;
+    if (await linkNameIsFree(this.run, bridgeNameOf(def))) return false;
+    await applyNetworkFirewall(this.run, firewallOf(def));
+    if (needsDnsmasq(def) && (await findDnsmasqPid(files.pidFile, files.confFile)) === undefined) {
+      this.log.warn({ network: def.name }, 'dnsmasq was not running: starting it again');
+      await this.startDnsmasq(def, files);
+    }
+    return true;
+  }
+
+  /** A live update: dnsmasq reads its hosts only from its conf, so it starts over (leases stay in its file). */
+  async restartDnsmasq(def: NetworkDef, files: DnsmasqFiles): Promise<void> {
+    if (!needsDnsmasq(def)) return;
+    await this.stopDnsmasqAndWait(files);
+    await this.startDnsmasq(def, files);
+  }
+
+  private async startDnsmasq(def: NetworkDef, files: DnsmasqFiles): Promise<void> {
+    await writeFile(files.confFile, dnsmasqConfContents(dnsmasqOf(def, files)), { mode: 0o644 });
+    await startDnsmasq(this.run, files.confFile, files.pidFile);
+  }
+
+  /** A zombie no longer matches its cmdline, so this waits only until dnsmasq has exited. */
+  private async stopDnsmasqAndWait(files: DnsmasqFiles): Promise<void> {
+    if ((await stopDnsmasq(files.pidFile, files.confFile)) === undefined) return;
+    const deadline = Date.now() + DNSMASQ_EXIT_MS;
+    while ((await findDnsmasqPid(files.pidFile, files.confFile)) !== undefined) {
+      if (Date.now() > deadline) {
+        throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.NETWORK, `dnsmasq '${files.confFile}' did not exit`);
+      }
+      await sleep(5);
+    }
+  }
+}
