@@ -5,18 +5,11 @@
  */
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
 import { assertValidBridgeName, type NetworkDef } from '../conf/index.js';
-import type { CommandRunner } from '../host/command.js';
 import { managesBridge } from './host-plan.js';
 
 const DEFAULT_TEMPLATE = 'virbr%d';
 /** libvirt gives up after this many candidates. */
 const MAX_BRIDGE_ID = 256;
-
-/** The names of every host link (one `ip -j link`), for picking a free bridge name. */
-export async function hostLinkNames(run: CommandRunner): Promise<Set<string>> {
-  const rows = JSON.parse((await run(['ip', '-j', 'link', 'show'])).stdout || '[]') as { ifname: string }[];
-  return new Set(rows.map((r) => r.ifname));
-}
 
 /**
  * Returns `def` with its bridge name settled. `usedByOthers` are the bridges of every other

@@ -9,11 +9,11 @@ import { ErrorCode, ErrorDomain, Mutex, VirError, type EventDataOf, type EventDe
 import { NetworkEventType, networkLifecycle, type NetworkRef } from '@tsvirt/common/protocol';
 import { applyNetworkUpdate, assertSafeNetworkName, networkDefFromXml, type NetworkUpdate } from '../conf/index.js';
 import { runHostCommand, type CommandRunner } from '../host/command.js';
-import { hostLinkNames, settleBridgeName } from './bridge-names.js';
+import { settleBridgeName } from './bridge-names.js';
 import { managesBridge } from './host-plan.js';
 import { NetworkList } from './network-list.js';
 import { NetworkObj } from './network-obj.js';
-import { NetworkRealizer } from './network-realizer.js';
+import { NetworkRealizer, daemonNamespace, type OwnNamespace } from './network-realizer.js';
 import { NetworkRuntime, type LiveDef } from './network-runtime.js';
 import type { NetworkStore } from './network-store.js';
 
@@ -33,6 +33,7 @@ export interface NetworkDriverOptions {
   log: Logger;
   /** Host commands; the daemon runs them directly (tests start the daemon inside a namespace). */
   run?: CommandRunner;
+  own?: OwnNamespace;
 }
 
 export interface UpdateTarget {
@@ -50,11 +51,13 @@ export class NetworkDriver {
   readonly runtime: NetworkRuntime;
   private readonly realizer: NetworkRealizer;
   private readonly run: CommandRunner;
+  private readonly own: OwnNamespace;
 
   constructor(private readonly options: NetworkDriverOptions) {
     this.run = options.run ?? runHostCommand;
     this.runtime = options.runtime;
-    this.realizer = new NetworkRealizer(this.run, options.log);
+    this.own = options.own ?? daemonNamespace;
+    this.realizer = new NetworkRealizer(this.run, options.log, this.own);
   }
 
   /** Persistent configs, then the networks that were active (kept running), then autostart. */
@@ -224,7 +227,7 @@ export class NetworkDriver {
     const kept = self?.def.bridge?.name;
     const keep = managesBridge(def) && def.bridge?.name === undefined && kept !== undefined;
     const wanted = keep ? { ...def, bridge: { ...def.bridge, name: kept } } : def;
-    return settleBridgeName(wanted, used, () => hostLinkNames(this.run));
+    return settleBridgeName(wanted, used, () => this.own.linkNames());
   }
 
   /** Status first (a daemon killed mid-start then finds and removes what it made), then the host. */

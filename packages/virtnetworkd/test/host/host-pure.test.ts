@@ -1,6 +1,7 @@
 /** The pure halves of the host realization: argv lists, file contents, parsers, the ruleset text. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseProcNetRoute } from '../../src/host/own-namespace.js';
 import {
   bridgeCreateCommands,
   findRouteCollision,
@@ -224,6 +225,19 @@ test('namespace runner prefixes ip netns exec and passes options through', async
   };
   await runnerInNamespace('tsv-x', base)(['nft', '-f', '-'], { input: 'x' });
   assert.equal(seen, [[['ip', 'netns', 'exec', 'tsv-x', 'nft', '-f', '-'], { input: 'x' }]]);
+});
+
+test('/proc/net/route: little-endian hex destinations and masks become CIDRs', () => {
+  const text =
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' +
+    'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' +
+    'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n' +
+    'virbr0\t00007A0A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n';
+  assert.equal(parseProcNetRoute(text), [
+    { dev: 'eth0', dst: '0.0.0.0/0' },
+    { dev: 'eth0', dst: '192.0.2.0/24' },
+    { dev: 'virbr0', dst: '10.122.0.0/16' },
+  ]);
 });
 
 test.run();
