@@ -66,6 +66,7 @@ export function firewallOf(def: NetworkDef): FirewallNetwork {
     dhcpDns: def.ips.length > 0,
   };
   if (def.forward?.dev !== undefined) net.forwardDev = def.forward.dev;
+  if (def.forward?.nat) net.nat = { ...def.forward.nat };
   return net;
 }
 

@@ -85,7 +85,10 @@ export function dnsmasqConfContents(net: DnsmasqNetwork): string {
   // Router advertisements, so that IPv6 guests find the prefix and their gateway.
   if (ranges.some((r) => r.prefix !== undefined)) lines.push('enable-ra');
   if (net.addnHostsFile !== undefined) lines.push(`addn-hosts=${net.addnHostsFile}`);
-  for (const h of net.dnsHosts ?? []) lines.push(`host-record=${[...h.hostnames, h.ip].join(',')}`);
+  // host-record names are not expanded by expand-hosts, so the domain's long names are listed too.
+  const expand = (name: string): string[] =>
+    net.domain !== undefined && !name.includes('.') ? [name, `${name}.${net.domain}`] : [name];
+  for (const h of net.dnsHosts ?? []) lines.push(`host-record=${[...h.hostnames.flatMap(expand), h.ip].join(',')}`);
   return lines.join('\n') + '\n';
 }
 

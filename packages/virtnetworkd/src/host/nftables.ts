@@ -20,6 +20,8 @@ export interface FirewallNetwork {
   ipv6Subnets?: readonly string[];
   /** <forward dev='...'/>: traffic may only leave through this device. */
   forwardDev?: string;
+  /** <forward><nat>: source addresses to SNAT to (else masquerade) and the port range (default 1024-65535). */
+  nat?: { addressStart?: string; addressEnd?: string; portStart?: number; portEnd?: number };
   /** Open DHCP/DNS to the host from the bridge (libvirt does when the network has an IP). */
   dhcpDns?: boolean;
 }
@@ -59,13 +61,22 @@ function forwardRules(net: FirewallNetwork): string[] {
 
 function postroutingRules(net: FirewallNetwork): string[] {
   const out = net.forwardDev !== undefined ? ` oifname ${q(net.forwardDev)}` : '';
+  const nat = net.nat ?? {};
+  const ports = `${nat.portStart ?? 1024}-${nat.portEnd ?? 65535}`;
+  const start = nat.addressStart;
+  const addresses = start === undefined ? undefined : nat.addressEnd !== undefined ? `${start}-${nat.addressEnd}` : start;
+  // As libvirt: masquerade, or SNAT to the <nat><address> range when one is given.
+  const translate = (withPorts: boolean): string =>
+    addresses === undefined
+      ? `masquerade${withPorts ? ` to :${ports}` : ''}`
+      : `snat ip to ${addresses}${withPorts ? `:${ports}` : ''}`;
   const rules: string[] = [];
   for (const s of net.ipv4Subnets) {
-    // As libvirt: multicast and broadcast are never rewritten; ports of tcp/udp kept unprivileged.
+    // Multicast and broadcast are never rewritten; ports of tcp/udp kept unprivileged.
     rules.push(`ip saddr ${s} ip daddr 224.0.0.0/24 return`);
     rules.push(`ip saddr ${s} ip daddr 255.255.255.255 return`);
-    rules.push(`meta l4proto { tcp, udp }${out} ip saddr ${s} ip daddr != ${s} masquerade to :1024-65535`);
-    rules.push(`ip saddr ${s}${out} ip daddr != ${s} masquerade`);
+    rules.push(`meta l4proto { tcp, udp }${out} ip saddr ${s} ip daddr != ${s} ${translate(true)}`);
+    rules.push(`ip saddr ${s}${out} ip daddr != ${s} ${translate(false)}`);
   }
   return rules;
 }

@@ -343,4 +343,59 @@ test('a network whose bridge vanished while the daemon was down comes back inact
   }
 });
 
+test("DNS hosts and domain answered by the network's dnsmasq; IPv6 address and DHCPv6 range; MTU", async () => {
+  const env = await networkDaemonEnv();
+  const client = await addNamespace(`${env.ns.name}-d`);
+  try {
+    await env.start();
+    const conn = await env.connect();
+    const net = await createNetworkXML(
+      conn,
+      `<network>
+  <name>dns1</name>
+  <forward mode='route'/>
+  <bridge name='tsvbrD'/>
+  <mtu size='1400'/>
+  <domain name='tsv.test' localOnly='yes'/>
+  <dns><host ip='10.98.0.77'><hostname>web</hostname><hostname>www</hostname></host></dns>
+  <ip address='10.98.0.1' prefix='24'/>
+  <ip family='ipv6' address='fd00:98::1' prefix='64'><dhcp><range start='fd00:98::100' end='fd00:98::1ff'/></dhcp></ip>
+</network>`,
+    );
+    const link = JSON.parse((await env.ns.run(['ip', '-j', 'addr', 'show', 'dev', 'tsvbrD'])).stdout)[0];
+    assert.is(link.mtu, 1400);
+    assert.ok(
+      link.addr_info.some((a: { local: string; prefixlen: number }) => a.local === 'fd00:98::1' && a.prefixlen === 64),
+      'the IPv6 address is on the bridge',
+    );
+    const conf = readFileSync(dnsmasqFiles(env, 'dns1').confFile, 'utf8');
+    assert.match(conf, /^dhcp-range=fd00:98::100,fd00:98::1ff,64$/m);
+    assert.match(conf, /^enable-ra$/m);
+    assert.is((await env.ns.run(['sysctl', '-n', 'net.ipv6.conf.all.forwarding'])).stdout.trim(), '1');
+
+    // A real DNS query from a client on the bridge, for a <dns><host> name and a domain name.
+    chmodSync(env.root, 0o755);
+    const busybox = findBusybox(env.root);
+    await env.ns.run(['ip', 'link', 'add', 'vd-h', 'type', 'veth', 'peer', 'name', 'vd-c', 'netns', client.name]);
+    await env.ns.run(['ip', 'link', 'set', 'vd-h', 'master', 'tsvbrD', 'up']);
+    await client.run(['ip', 'addr', 'add', '10.98.0.5/24', 'dev', 'vd-c']);
+    await client.run(['ip', 'link', 'set', 'vd-c', 'up']);
+    // busybox nslookup also asks for AAAA, which dnsmasq refuses (exit 1): the A answer is what counts.
+    const answer = await waitFor(
+      async () => {
+        const r = await client.run([busybox, 'nslookup', 'www.tsv.test', '10.98.0.1'], { okExitCodes: [1] });
+        return /10\.98\.0\.77/.test(r.stdout) ? r.stdout : undefined;
+      },
+      10_000,
+      'an answer from dnsmasq',
+    );
+    assert.match(answer, /Address:\s+10\.98\.0\.77/);
+    await destroyNetwork(conn, net.uuid);
+    assert.not.ok(await linkExists(env, 'tsvbrD'));
+  } finally {
+    await deleteNamespace(client.name);
+    await env.close();
+  }
+});
+
 test.run();
