@@ -3,7 +3,7 @@
  * and dnsmasq, all undone when a step fails, so a failed start leaves nothing behind. Also the daemon-restart check (is it still there?) and the
  * dnsmasq restart of a live update. Host commands go through a CommandRunner.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, ErrorDomain, VirError } from '@tsvirt/common';
@@ -132,15 +132,26 @@ export class NetworkRealizer {
     await startDnsmasq(this.run, files.confFile, files.pidFile);
   }
 
-  /** A zombie no longer matches its cmdline, so this waits only until dnsmasq has exited. */
+  /**
+   * Waits until the old dnsmasq is a zombie or gone: only then are its sockets closed. Its
+   * cmdline empties earlier, while it is still exiting, so that is not enough.
+   */
   private async stopDnsmasqAndWait(files: DnsmasqFiles): Promise<void> {
-    if ((await stopDnsmasq(files.pidFile, files.confFile)) === undefined) return;
+    const pid = await stopDnsmasq(files.pidFile, files.confFile);
+    if (pid === undefined) return;
     const deadline = Date.now() + DNSMASQ_EXIT_MS;
-    while ((await findDnsmasqPid(files.pidFile, files.confFile)) !== undefined) {
+    while (!(await hasExited(pid))) {
       if (Date.now() > deadline) {
         throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.NETWORK, `dnsmasq '${files.confFile}' did not exit`);
       }
       await sleep(5);
     }
   }
+}
+
+/** Gone, or a zombie waiting for its reaper (field 3 of /proc/PID/stat is the state). */
+async function hasExited(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return true;
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
