@@ -64,7 +64,8 @@ function postroutingRules(net: FirewallNetwork): string[] {
   const nat = net.nat ?? {};
   const ports = `${nat.portStart ?? 1024}-${nat.portEnd ?? 65535}`;
   const start = nat.addressStart;
-  const addresses = start === undefined ? undefined : nat.addressEnd !== undefined ? `${start}-${nat.addressEnd}` : start;
+  const addresses =
+    start === undefined ? undefined : nat.addressEnd !== undefined ? `${start}-${nat.addressEnd}` : start;
   // As libvirt: masquerade, or SNAT to the <nat><address> range when one is given.
   const translate = (withPorts: boolean): string =>
     addresses === undefined
