@@ -5,7 +5,9 @@ import { domainLifecycle } from '@tsvirt/common/protocol';
 import { registerCapabilityProcedures } from './capabilities-handlers.js';
 import { DomainDriver, type DomainDriverOptions } from './driver/domain-handlers.js';
 import { DomainStore } from './driver/domain-store.js';
+import { DomainNetworkPorts } from './driver/domain-network-ports.js';
 import { DomainVolumes, storageConnectionOpener } from './driver/domain-volumes.js';
+import { SiblingDaemonLink, siblingDaemonOpener } from './driver/sibling-daemon.js';
 import { loadFirmwareDescriptors } from './driver/firmware-files.js';
 import { buildQemuCommandLine } from './qemu/command-line/index.js';
 import { probeQemuVersion } from './qemu-version.js';
@@ -46,6 +48,15 @@ export function createQemuDriver(options: QemuDriverOptions = {}): Driver & { do
         buildCommandLine: buildQemuCommandLine,
         // virtstoraged of the same instance (mode and root), reached over RPC like any client.
         volumes: new DomainVolumes(storageConnectionOpener(context.mode, context.paths.root), log),
+        // virtnetworkd of the same instance, for the ports of `<interface type='network'>`.
+        ports: new DomainNetworkPorts(
+          new SiblingDaemonLink(
+            'network daemon',
+            siblingDaemonOpener('network', context.mode, context.paths.root),
+            log,
+          ),
+          log,
+        ),
         ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
       };
       domains = new DomainDriver(driverOptions);

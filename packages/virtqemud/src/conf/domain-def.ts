@@ -78,7 +78,11 @@ export interface ControllerDef extends DeviceCommon {
 export interface NetDef extends DeviceCommon {
   type: 'network' | 'bridge' | 'user' | 'ethernet';
   mac?: string;
-  source?: { network?: string; bridge?: string };
+  /**
+   * `network` for type='network' (with, while running, the `portid` virtnetworkd gave and the
+   * `bridge` it plugged the port into), `bridge` for type='bridge'.
+   */
+  source?: { network?: string; bridge?: string; portid?: string };
   targetDev?: string;
   model?: string;
   /** `<mtu size>`: the host side (tap) MTU, and the guest's for virtio-net. */

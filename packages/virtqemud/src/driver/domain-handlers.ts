@@ -42,8 +42,11 @@ import {
   domainLookupByName,
   domainLookupByUUID,
   domainOpenConsole,
+  domainInterfaceAddresses,
   domainSetAutostart,
   domainUndefine,
+  type DomainInterface,
+  type DomainInterfaceAddressSource,
   type DomainRef,
 } from '@tsvirt/common/protocol';
 import { domainDefFromXml, formatDomainDef, type PostParseOptions } from '../conf/domain-xml.js';
@@ -61,6 +64,7 @@ import { DomainListAnswers } from './domain-list-answers.js';
 import { HOST_PROC, readProcessCpuTimes } from './stats-proc.js';
 import { removeDomainTpmState } from './domain-tpm.js';
 import type { DomainVolumes } from './domain-volumes.js';
+import type { DomainNetworkPorts } from './domain-network-ports.js';
 
 /** Where lifecycle events go: the daemon's EventBus, or a recorder in tests. */
 export interface EventSink {
@@ -91,6 +95,8 @@ export interface DomainDriverOptions {
   kvmUsable?: KvmProbe;
   /** Storage volumes of `<disk type='volume'>`, asked of virtstoraged at start. */
   volumes?: DomainVolumes;
+  /** Ports of `<interface type='network'>`, asked of virtnetworkd at start. */
+  ports?: DomainNetworkPorts;
 }
 
 export class DomainDriver {
@@ -109,6 +115,7 @@ export class DomainDriver {
       logDir: options.logDir ?? '',
       stateDir: options.stateDir,
       volumes: options.volumes,
+      ports: options.ports,
       buildCommandLine: options.runStateDir && options.logDir ? options.buildCommandLine : undefined,
       kvmUsable: options.kvmUsable ?? probeKvm,
       log: options.log,
@@ -130,6 +137,7 @@ export class DomainDriver {
     this.consoles.closeAll();
     this.lifecycle.release(this.list.list({ active: true }));
     await this.options.volumes?.close();
+    await this.options.ports?.close();
     await this.options.store.settled();
   }
 
@@ -172,6 +180,9 @@ export class DomainDriver {
     });
     table.register(domainGetInfo, (args) => this.getInfo(args.uuid));
     table.register(domainGetStats, (args) => getDomainStats(this.list, args, HOST_PROC, this.options.log));
+    table.register(domainInterfaceAddresses, async (args) => ({
+      interfaces: await this.interfaceAddresses(args.uuid, args.source),
+    }));
     table.register(domainGetState, (args) => {
       const dom = this.list.getByUuid(args.uuid);
       return { state: dom.state, reason: dom.reason };
@@ -311,6 +322,24 @@ export class DomainDriver {
       nrVirtCpu: def.vcpu.current ?? def.vcpu.max,
       cpuTimeNs: cpu?.totalNs ?? 0,
     };
+  }
+
+  /**
+   * virDomainInterfaceAddresses. Only the DHCP leases of virtual networks are known to
+   * tsvirt: there is no guest agent channel, and no ARP table is read.
+   */
+  async interfaceAddresses(uuid: string, source: DomainInterfaceAddressSource): Promise<DomainInterface[]> {
+    const dom = this.list.getByUuid(uuid);
+    if (source !== 'lease') {
+      throw new VirError(
+        ErrorCode.ARGUMENT_UNSUPPORTED,
+        ErrorDomain.QEMU,
+        `interface address source '${source}' is not supported: only 'lease' (the DHCP leases of virtual networks) is`,
+        { str1: source },
+      );
+    }
+    if (!dom.active) throw new VirError(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, 'domain is not running');
+    return (await this.options.ports?.leaseAddresses(dom.def)) ?? [];
   }
 
   /**

@@ -43,6 +43,7 @@ import { prepareNvram } from './domain-nvram.js';
 import type { DomainList } from './domain-list.js';
 import type { DomainObj, DomainRuntime } from './domain-obj.js';
 import { DomainTaps, readPendingTaps, type DomainTapSet } from './domain-taps.js';
+import { portsOf, readPendingPorts, type DomainNetworkPort, type DomainNetworkPorts } from './domain-network-ports.js';
 import { removeDomainTpmState, startDomainTpm, stopDomainTpm, type DomainTpm } from './domain-tpm.js';
 import { checkHostResources } from './domain-host-checks.js';
 import type { DomainVolumes } from './domain-volumes.js';
@@ -75,6 +76,8 @@ export interface LifecycleHost {
   stateDir?: string | undefined;
   /** Resolves `<disk type='volume'>` through virtstoraged (domain-volumes.ts); without it such disks cannot start. */
   volumes?: DomainVolumes | undefined;
+  /** Ports of `<interface type='network'>` from virtnetworkd (domain-network-ports.ts); without it such interfaces cannot start. */
+  ports?: DomainNetworkPorts | undefined;
   buildCommandLine: BuildCommandLine | undefined;
   kvmUsable: KvmProbe;
   log: Logger;
@@ -180,6 +183,7 @@ export class DomainLifecycle {
     let vncPort: number | undefined;
     let spicePort: number | undefined;
     let taps: DomainTapSet | undefined;
+    let ports: DomainNetworkPort[] = [];
     let tpm: DomainTpm | undefined;
     try {
       // First: a volume that cannot be used stops the start before anything is made.
@@ -189,6 +193,8 @@ export class DomainLifecycle {
       vncPort = await allocateGraphicsPort(liveDef, 'vnc', this.vncPorts);
       spicePort = await allocateGraphicsPort(liveDef, 'spice', this.vncPorts);
       await prepareNvram(liveDef);
+      // Ports first: their plugs name the bridges the taps join.
+      ports = (await this.host.ports?.allocate(liveDef, paths.dir)) ?? [];
       taps = await this.taps.create(liveDef, paths.dir);
       await checkHostResources(liveDef);
       const tpmDirs = { stateDir: this.host.stateDir, runtimeDir: paths.dir, logDir: this.host.logDir };
@@ -219,6 +225,7 @@ export class DomainLifecycle {
         vncPort,
         spicePort,
         taps: taps.names,
+        ports,
         swtpmPid: tpm?.pid,
       });
       dom.newDef = dom.persistent ? persistentDef : undefined;
@@ -244,6 +251,7 @@ export class DomainLifecycle {
       }
       await stopDomainTpm(tpm?.pid, paths.dir);
       if (taps) await this.taps.remove(taps.names);
+      await this.host.ports?.release(ports);
       await removeRuntimeDir(paths.dir).catch(() => undefined);
       if (vncPort !== undefined) this.vncPorts.delete(vncPort);
       if (spicePort !== undefined) this.vncPorts.delete(spicePort);
@@ -276,6 +284,7 @@ export class DomainLifecycle {
     vncPort?: number | undefined;
     spicePort?: number | undefined;
     taps?: string[];
+    ports?: DomainNetworkPort[];
     swtpmPid?: number | undefined;
   }): DomainRuntime {
     let resolveStopped!: () => void;
@@ -283,6 +292,7 @@ export class DomainLifecycle {
     const runtime: DomainRuntime = {
       ...base,
       taps: base.taps ?? [],
+      ports: base.ports ?? [],
       destroying: false,
       guestShutdown: false,
       fakeReboot: false,
@@ -425,6 +435,7 @@ export class DomainLifecycle {
     await runtime.settled;
     await stopDomainTpm(runtime.swtpmPid, runtime.paths.dir);
     await this.taps.remove(runtime.taps);
+    await this.host.ports?.release(runtime.ports);
     await removeRuntimeDir(runtime.paths.dir).catch((err: unknown) =>
       this.host.log.error({ domain: dom.name, err: (err as Error).message }, 'cannot remove runtime directory'),
     );
@@ -469,6 +480,7 @@ export class DomainLifecycle {
       ...(runtime.vncPort !== undefined ? { vncPort: runtime.vncPort } : {}),
       ...(runtime.spicePort !== undefined ? { spicePort: runtime.spicePort } : {}),
       ...(runtime.taps.length > 0 ? { taps: runtime.taps } : {}),
+      ...(runtime.ports.length > 0 ? { ports: runtime.ports } : {}),
       ...(runtime.swtpmPid !== undefined ? { swtpmPid: runtime.swtpmPid } : {}),
     };
     await writeDomainStatus(runtime.paths, status);
@@ -594,6 +606,7 @@ export class DomainLifecycle {
           signalPid(pid, 'SIGKILL');
         }
         await this.taps.remove(await readPendingTaps(found.dir));
+        await this.host.ports?.release(await readPendingPorts(found.dir));
         await removeRuntimeDir(found.dir);
         continue;
       }
@@ -637,6 +650,7 @@ export class DomainLifecycle {
           vncPort,
           spicePort,
           taps: status.taps ?? [],
+          ports: portsOf(status.ports),
           swtpmPid: status.swtpmPid,
         });
         this.taps.adopt(runtime.taps);
@@ -669,6 +683,7 @@ export class DomainLifecycle {
         if (dom.state !== status.state || dom.reason !== status.reason) await this.saveStatus(dom);
         this.watch(dom, runtime);
         log.info({ pid: status.pid, state: dom.state }, 'reconnected to running QEMU');
+        await this.host.ports?.reclaim(dom.def, runtime.ports);
         return;
       } catch (err) {
         log.error({ pid: status.pid, err: (err as Error).message }, 'cannot reconnect to QEMU: killing it');
@@ -689,6 +704,7 @@ export class DomainLifecycle {
     dom.reason = DomainShutoffReason.CRASHED;
     await stopDomainTpm(status.swtpmPid, dir);
     await this.taps.remove(status.taps ?? []);
+    await this.host.ports?.release(portsOf(status.ports));
     await removeRuntimeDir(dir);
     this.host.emit(dom, DomainEventType.STOPPED, DomainEventStoppedDetail.FAILED);
     if (!dom.persistent) this.host.list.remove(dom);

@@ -7,6 +7,7 @@ import { DomainShutoffReason, DomainState, type DomainRef } from '@tsvirt/common
 import { ErrorDomain, JobLock } from '@tsvirt/common';
 import type { DomainDef } from '../conf/domain-xml.js';
 import type { QmpConnection } from '../qemu/monitor/index.js';
+import type { DomainNetworkPort } from './domain-network-ports.js';
 import type { SpawnedQemu } from './domain-process.js';
 import type { RuntimePaths } from './domain-status.js';
 
@@ -31,6 +32,8 @@ export interface DomainRuntime {
   spicePort?: number | undefined;
   /** The tap devices created for its interfaces, deleted at its end. */
   taps: string[];
+  /** The virtnetworkd ports of its network interfaces, deleted at its end. */
+  ports: DomainNetworkPort[];
   /** The swtpm of an emulated `<tpm>`, ended with QEMU. */
   swtpmPid?: number | undefined;
   /** A STOP or RESUME we asked for: the operation records it, not the event watcher; 'reboot': a fake reboot's. */

@@ -6,12 +6,14 @@
  *   <runStateDir>/domain-<id>/monitor.sock  QEMU's QMP socket
  *   <runStateDir>/domain-<id>/qemu.pid      QEMU's own pidfile
  *   <runStateDir>/domain-<id>/taps.json     tap devices being created by the start (domain-taps.ts)
+ *   <runStateDir>/domain-<id>/ports.json    network ports being made by the start (domain-network-ports.ts)
  *   <runStateDir>/domain-<id>/swtpm.sock    swtpm's control socket for an emulated TPM (domain-tpm.ts)
  */
 import { mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, ErrorDomain, VirError, atomicWriteFile } from '@tsvirt/common';
+import type { DomainNetworkPort } from './domain-network-ports.js';
 
 /** sun_path holds 107 bytes and a NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -37,6 +39,8 @@ export interface DomainStatusFile {
   spicePort?: number;
   /** The tap devices created for the domain's interfaces, deleted when QEMU ends. */
   taps?: string[];
+  /** The virtnetworkd ports of its `<interface type='network'>`, deleted when QEMU ends. */
+  ports?: DomainNetworkPort[];
   /** The swtpm of an emulated `<tpm>`, ended with QEMU (domain-tpm.ts). */
   swtpmPid?: number;
 }

@@ -1,6 +1,7 @@
 /**
- * The tap devices of a domain's `<interface type='bridge'|'ethernet'>` (libvirt's
- * qemuInterfaceBridgeConnect / qemuInterfaceEthernetConnect, in small): created before
+ * The tap devices of a domain's `<interface type='bridge'|'network'|'ethernet'>` (libvirt's
+ * qemuInterfaceBridgeConnect / qemuInterfaceEthernetConnect, in small; a network interface
+ * joins the bridge its port's plug names, domain-network-ports.ts): created before
  * QEMU starts, named in the live definition, deleted when QEMU ends. Their names are
  * also written to `taps.json` in the runtime dir before any is created, so that a daemon
  * killed in the middle of a start still finds and removes them.
@@ -57,16 +58,22 @@ export function tapMac(guestMac: string): string {
   return `fe${guestMac.slice(2)}`;
 }
 
+/** The bridge the tap joins: a bridge interface's own, or the one a network's port was plugged into. */
+function bridgeOf(net: NetDef): string | undefined {
+  return net.type === 'bridge' || net.type === 'network' ? net.source?.bridge : undefined;
+}
+
 /** Refuses what no tap can serve, before anything is created. */
 function checkNets(def: DomainDef): NetDef[] {
   const tapped: NetDef[] = [];
   for (const net of def.devices.nets) {
-    if (net.type === 'network') {
+    if (net.type === 'network' && net.source?.bridge === undefined) {
+      // The port, made before the taps, names the bridge; without virtnetworkd there is none.
       throw unsupported(
-        `<interface type='network'> (network '${net.source?.network ?? ''}') needs virtual networks, which virtnetworkd does not provide yet`,
+        `<interface type='network'> (network '${net.source?.network ?? ''}') has no network port to plug into`,
       );
     }
-    if (net.type !== 'bridge' && net.type !== 'ethernet') continue;
+    if (net.type !== 'bridge' && net.type !== 'network' && net.type !== 'ethernet') continue;
     const name = userName(net);
     if (name !== undefined && !isValidIfname(name)) {
       throw unsupported(`<target dev> '${name}' is not a valid network interface name`);
@@ -100,7 +107,7 @@ export class DomainTaps {
   }
 
   /**
-   * Creates a tap for every bridge or ethernet interface of `liveDef` and records its name
+   * Creates a tap for every bridge, network or ethernet interface of `liveDef` and records its name
    * there (`<target dev>`). On failure, deletes the taps it created and throws.
    */
   async create(liveDef: DomainDef, runtimeDir: string): Promise<DomainTapSet> {
@@ -127,7 +134,8 @@ export class DomainTaps {
   private async createOne(net: NetDef, set: DomainTapSet, record: () => Promise<void>): Promise<string> {
     const given = userName(net);
     // A bridge must exist before anything is created, as libvirt reads its MTU first.
-    if (net.type === 'bridge') await this.bridgeMtu(net.source!.bridge!);
+    const bridge = bridgeOf(net);
+    if (bridge !== undefined) await this.bridgeMtu(bridge);
     if (given !== undefined) {
       // libvirt creates a managed tap or fails: it never takes over a device that exists.
       if (!(await findLink(given)) && (await this.tryCreate(given, set, record))) return given;
@@ -180,7 +188,7 @@ export class DomainTaps {
   /** MAC, MTU (`<mtu size>`, else a bridge's own, as libvirt gives it), bridge port, up. */
   private async configure(name: string, net: NetDef): Promise<void> {
     if (net.mac !== undefined) await setLinkAddress(name, tapMac(net.mac));
-    const bridge = net.type === 'bridge' ? net.source!.bridge! : undefined;
+    const bridge = bridgeOf(net);
     const mtu = net.mtu ?? (bridge !== undefined ? await this.bridgeMtu(bridge) : undefined);
     if (mtu !== undefined) await setLinkMtu(name, mtu);
     if (bridge !== undefined) await setLinkMaster(name, bridge);

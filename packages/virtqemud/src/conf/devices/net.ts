@@ -21,8 +21,12 @@ export function parseNet(el: XmlElement): NetDef {
   if (src) {
     const network = attr(src, 'network');
     const bridge = attr(src, 'bridge');
-    if (type === 'network' && network !== undefined) net.source = { network };
-    else if (type === 'bridge' && bridge !== undefined) net.source = { bridge };
+    if (type === 'network' && network !== undefined) {
+      net.source = { network };
+      const portid = attr(src, 'portid');
+      if (portid !== undefined) net.source.portid = portid.toLowerCase();
+      if (bridge !== undefined) net.source.bridge = bridge;
+    } else if (type === 'bridge' && bridge !== undefined) net.source = { bridge };
     else {
       const given = src.attrs()[0]?.name() ?? '(none)';
       onlyValues(given, [], `<interface type='${type}'> <source> attribute`);
@@ -50,9 +54,12 @@ export function formatNet(w: XmlWriter, n: NetDef, inactive: boolean): void {
   w.open('interface', [['type', n.type]]);
   if (n.mac !== undefined) w.empty('mac', [['address', n.mac]]);
   if (n.source) {
+    // A network's port and bridge belong to one run, as in libvirt's inactive XML.
+    const live = n.type !== 'network' || !inactive;
     w.empty('source', [
       ['network', n.source.network],
-      ['bridge', n.source.bridge],
+      ['portid', live ? n.source.portid : undefined],
+      ['bridge', live ? n.source.bridge : undefined],
     ]);
   }
   if (n.targetDev !== undefined && !(inactive && AUTO_TAP_NAME.test(n.targetDev))) {
