@@ -32,8 +32,11 @@ import {
   domainLookupByName,
   domainLookupByUUID,
   domainOpenConsole,
+  domainInterfaceAddresses,
   domainSetAutostart,
   domainUndefine,
+  type DomainInterface,
+  type DomainInterfaceAddressSource,
   type DomainListFlags,
   type DomainRef,
   type DomainStatsGroup,
@@ -46,7 +49,15 @@ import type { Connection } from './connection.js';
 
 export type DomainInfo = ResultOf<typeof domainGetInfo>;
 export type DomainStateInfo = ResultOf<typeof domainGetState>;
-export type { DomainListFlags, DomainRef, DomainStatsGroup, DomainStatsRecord, DomainStatsStateFilter };
+export type {
+  DomainInterface,
+  DomainInterfaceAddressSource,
+  DomainListFlags,
+  DomainRef,
+  DomainStatsGroup,
+  DomainStatsRecord,
+  DomainStatsStateFilter,
+};
 
 /** Defines (or updates) a persistent domain; returns its name and uuid. */
 export function defineDomain(conn: Connection, xml: string): Promise<{ name: string; uuid: string }> {
@@ -242,4 +253,18 @@ export async function openDomainConsole(
     ...(options.force ? { force: true } : {}),
   });
   return stream;
+}
+
+/**
+ * virDomainInterfaceAddresses: the IP addresses of a running domain's interfaces, by tap
+ * name and MAC. `lease` (the default): the DHCP leases of the virtual networks its
+ * `<interface type='network'>` are on; `agent` and `arp` are refused as unsupported.
+ * Allowed on read-only connections.
+ */
+export async function getDomainInterfaceAddresses(
+  conn: Connection,
+  uuid: string,
+  source: DomainInterfaceAddressSource = 'lease',
+): Promise<DomainInterface[]> {
+  return (await conn.call(domainInterfaceAddresses, { uuid, source })).interfaces;
 }

@@ -34,6 +34,7 @@ export {
   setDomainMemory,
   getAllDomainStats,
   openDomainConsole,
+  getDomainInterfaceAddresses,
   listAllDomainsWithTitles,
   canonicalUuid,
   type DomainInfo,
@@ -44,6 +45,8 @@ export {
   type DomainStatsGroup,
   type DomainStatsRecord,
   type DomainStatsStateFilter,
+  type DomainInterface,
+  type DomainInterfaceAddressSource,
 } from './domain.js';
 export {
   definePool,

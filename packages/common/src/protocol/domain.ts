@@ -555,6 +555,43 @@ export const domainOpenConsole = defineProcedure({
   stream: 'both',
 });
 
+/** Where domain.interfaceAddresses reads the addresses (virDomainInterfaceAddressesSource, by virsh's names). @since 0.1.0 */
+export const DOMAIN_INTERFACE_ADDRESS_SOURCES = ['lease', 'agent', 'arp'] as const;
+export type DomainInterfaceAddressSource = (typeof DOMAIN_INTERFACE_ADDRESS_SOURCES)[number];
+
+/** virDomainInterface: one guest NIC, by its host-side name, and its addresses. @since 0.1.0 */
+export const DomainInterfaceSchema = Type.Object({
+  /** The tap device (`vnet0`). */
+  name: Type.String(),
+  hwaddr: Type.Optional(Type.String()),
+  addrs: Type.Array(
+    Type.Object({
+      /** virIPAddrType: 0 IPv4, 1 IPv6. */
+      type: Type.Integer({ minimum: 0, maximum: 1 }),
+      addr: Type.String(),
+      prefix: Type.Integer({ minimum: 0, maximum: 128 }),
+    }),
+  ),
+});
+export type DomainInterface = Static<typeof DomainInterfaceSchema>;
+
+/** @since 0.1.0 */
+export const domainInterfaceAddresses = defineProcedure({
+  name: 'domain.interfaceAddresses',
+  number: 125,
+  since: '0.1.0',
+  readonly: true,
+  owner: 'virtqemud',
+  access: 'domain:read',
+  summary:
+    "The IP addresses of a running domain's interfaces (virDomainInterfaceAddresses); 'lease': the DHCP leases of the virtual networks its `<interface type='network'>` are on.",
+  args: Type.Object(
+    { uuid: UuidSchema, source: Type.Union(DOMAIN_INTERFACE_ADDRESS_SOURCES.map((s) => Type.Literal(s))) },
+    { additionalProperties: false },
+  ),
+  result: Type.Object({ interfaces: Type.Array(DomainInterfaceSchema) }),
+});
+
 /**
  * A domain was defined, undefined, started, stopped... A subscription may filter on
  * `{ uuid }` or `{ name }`. @since 0.1.0
@@ -599,6 +636,7 @@ export const DOMAIN_PROCEDURES = [
   domainReboot,
   domainGetStats,
   domainOpenConsole,
+  domainInterfaceAddresses,
 ] as const;
 
 export const DOMAIN_EVENTS = [domainLifecycle] as const;
