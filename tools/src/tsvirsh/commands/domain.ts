@@ -146,6 +146,7 @@ const CODE_PREFIX: Partial<Record<number, string>> = {
   [ErrorCode.OPERATION_INVALID]: 'Requested operation is not valid: ',
   [ErrorCode.OPERATION_FAILED]: 'operation failed: ',
   [ErrorCode.CONFIG_UNSUPPORTED]: 'unsupported configuration: ',
+  [ErrorCode.ARGUMENT_UNSUPPORTED]: 'argument unsupported: ',
 };
 
 /** An error as virsh prints libvirt's: with the prefix of its code. */
