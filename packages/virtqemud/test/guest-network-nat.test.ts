@@ -175,6 +175,8 @@ interface Bed {
   net: Connection;
   qemu: Connection;
   restartQemud(): Promise<void>;
+  /** kill -9 of virtnetworkd, then a new one on the same root. */
+  crashAndRestartNetd(): Promise<void>;
 }
 
 /** Boots the guest on `net` (started paused, so the console sees everything) up to its shell. */
@@ -224,6 +226,13 @@ async function withBed(body: (bed: Bed) => Promise<void>): Promise<void> {
         await old?.stop(5000);
         daemons.push(await ns.spawnVirtqemud(root));
         bed.qemu = await connect('qemu:///session');
+      },
+      async crashAndRestartNetd() {
+        const old = daemons.find((d) => d.child.spawnargs.some((a) => a.includes('virtnetworkd')));
+        old?.child.kill('SIGKILL');
+        await old?.exited;
+        daemons.push(await spawnNamedDaemon('virtnetworkd', root, [], {}, { wrapper }));
+        bed.net = await connect('network:///session');
       },
     };
     await body(bed);
@@ -295,6 +304,13 @@ test('a guest on a NAT network: port, lease, gateway, the outside through NAT; s
       await waitFor(() => listener.output().includes('FROM '), 10_000, 'the listener to see the guest');
       assert.match(listener.output(), `FROM ${UPLINK_ADDR}\n`, 'the outside sees the uplink address, not the guest');
       assert.not.match(listener.output(), ip);
+
+      // virtnetworkd killed and restarted under the running guest: network, dnsmasq and port
+      // untouched, and the guest still gets out.
+      await bed.crashAndRestartNetd();
+      assert.equal(dnsmasqPids(root), [dnsmasq], 'the same dnsmasq serves on');
+      assert.equal(await listAllNetworkPorts(bed.net, nat.uuid), [{ network: nat.uuid, uuid: portid }]);
+      assert.ok(await console.succeeds(`ping -c 2 -W 2 ${OUTSIDE_ADDR}`), 'the outside still answers');
 
       // A restarted virtqemud finds the guest and its port, and still deletes it at stop.
       await bed.restartQemud();
