@@ -81,7 +81,7 @@ export class NetworkRealizer {
     await createBridge(this.run, bridgeSpecOf(def));
     const forwarding = forwardingOf(def);
     const steps = await Promise.allSettled([
-      applyNetworkFirewall(this.run, firewallOf(def)),
+      applyNetworkFirewall(this.run, firewallOf(def), { fresh: true }),
       forwarding.ipv4 ? this.own.enableForwarding(forwarding.ipv6) : undefined,
       needsDnsmasq(def) ? this.startDnsmasq(def, files) : undefined,
     ]);

@@ -86,34 +86,30 @@ function chainBlock(name: string, hook: string, rules: readonly string[]): strin
   return [`  chain ${name} {`, `    ${hook}`, ...rules.map((r) => `    ${r}`), '  }'].join('\n');
 }
 
+interface NetworkChain {
+  name: string;
+  hook: string;
+  text: string;
+}
+
 /** The chains the network needs; an open network needs none. */
-function networkChains(net: FirewallNetwork): { name: string; text: string }[] {
+function networkChains(net: FirewallNetwork): NetworkChain[] {
   if (net.mode === 'open') return [];
   const names = networkChainNames(net.bridge);
-  const chains: { name: string; text: string }[] = [];
+  const chains: NetworkChain[] = [];
+  const chain = (name: string, hook: string, rules: readonly string[]): void => {
+    chains.push({ name, hook, text: chainBlock(name, hook, rules) });
+  };
   if (net.dhcpDns !== false) {
     const br = q(net.bridge);
-    chains.push({
-      name: names.input,
-      text: chainBlock(names.input, 'type filter hook input priority filter; policy accept;', [
-        `iifname ${br} udp dport { 53, 67, 547 } accept`,
-        `iifname ${br} tcp dport 53 accept`,
-      ]),
-    });
+    chain(names.input, 'type filter hook input priority filter; policy accept;', [
+      `iifname ${br} udp dport { 53, 67, 547 } accept`,
+      `iifname ${br} tcp dport 53 accept`,
+    ]);
   }
-  chains.push({
-    name: names.forward,
-    text: chainBlock(names.forward, 'type filter hook forward priority filter; policy accept;', forwardRules(net)),
-  });
+  chain(names.forward, 'type filter hook forward priority filter; policy accept;', forwardRules(net));
   if (net.mode === 'nat') {
-    chains.push({
-      name: names.postrouting,
-      text: chainBlock(
-        names.postrouting,
-        'type nat hook postrouting priority srcnat; policy accept;',
-        postroutingRules(net),
-      ),
-    });
+    chain(names.postrouting, 'type nat hook postrouting priority srcnat; policy accept;', postroutingRules(net));
   }
   return chains;
 }
@@ -138,12 +134,34 @@ export function networkRulesetScript(net: FirewallNetwork): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The same chains for a network just started: each is added if missing and flushed, never
+ * deleted, because deleting a base chain makes the kernel wait in the commit (about 14 ms a
+ * start). Chains of the network that are not needed stay only if a removal failed before;
+ * a daemon restart applies networkRulesetScript again, which drops them.
+ */
+export function freshNetworkRulesetScript(net: FirewallNetwork): string {
+  const chains = networkChains(net);
+  const lines = [`table inet ${NFT_TABLE} {}`];
+  for (const c of chains) {
+    lines.push(`add chain inet ${NFT_TABLE} ${c.name} { ${c.hook} }`, `flush chain inet ${NFT_TABLE} ${c.name}`);
+  }
+  if (chains.length > 0) lines.push(`table inet ${NFT_TABLE} {`, ...chains.map((c) => c.text), '}');
+  return lines.join('\n') + '\n';
+}
+
 export function removeNetworkScript(bridge: string): string {
   return removeChainsScript(bridge).join('\n') + '\n';
 }
 
-export async function applyNetworkFirewall(run: CommandRunner, net: FirewallNetwork): Promise<void> {
-  await run(['nft', '-f', '-'], { input: networkRulesetScript(net) });
+/** `fresh`: the network was just started, so its chains are not replaced but filled (faster). */
+export async function applyNetworkFirewall(
+  run: CommandRunner,
+  net: FirewallNetwork,
+  options: { fresh?: boolean } = {},
+): Promise<void> {
+  const script = options.fresh ? freshNetworkRulesetScript(net) : networkRulesetScript(net);
+  await run(['nft', '-f', '-'], { input: script });
 }
 
 export async function removeNetworkFirewall(run: CommandRunner, bridge: string): Promise<void> {

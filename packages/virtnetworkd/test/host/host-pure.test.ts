@@ -17,7 +17,12 @@ import {
   parseDnsmasqLeases,
 } from '../../src/host/dnsmasq-config.js';
 import { cmdlineIsOurDnsmasq } from '../../src/host/dnsmasq-process.js';
-import { networkRulesetScript, parseNftChainNames, removeNetworkScript } from '../../src/host/nftables.js';
+import {
+  freshNetworkRulesetScript,
+  networkRulesetScript,
+  parseNftChainNames,
+  removeNetworkScript,
+} from '../../src/host/nftables.js';
 import type { CommandRunner } from '../../src/host/command.js';
 import { runnerInNamespace } from '../../src/host/command.js';
 
@@ -238,6 +243,20 @@ test('/proc/net/route: little-endian hex destinations and masks become CIDRs', (
     { dev: 'eth0', dst: '192.0.2.0/24' },
     { dev: 'virbr0', dst: '10.122.0.0/16' },
   ]);
+});
+
+test('nft ruleset of a fresh start: chains added if missing and flushed, never deleted (no commit wait)', () => {
+  const net = { bridge: 'virbr0', mode: 'nat' as const, ipv4Subnets: ['192.168.122.0/24'] };
+  const script = freshNetworkRulesetScript(net);
+  assert.not.match(script, /delete chain/);
+  assert.match(
+    script,
+    /add chain inet tsvirt virbr0_postrouting \{ type nat hook postrouting priority srcnat; policy accept; \}\nflush chain inet tsvirt virbr0_postrouting\n/,
+  );
+  // The chain bodies are those of the replacing script.
+  assert.ok(
+    script.endsWith(networkRulesetScript(net).slice(networkRulesetScript(net).indexOf('table inet tsvirt {\n'))),
+  );
 });
 
 test.run();
